@@ -1,0 +1,297 @@
+"""The Maelstrom node runtime that every challenge node is built on.
+
+A node is a process that reads one JSON message per line on stdin and writes one per line on
+stdout (spec §2). This module turns that into message handlers::
+
+    node = Node()
+
+    @node.on("echo")
+    def echo(msg: Message) -> None:
+        node.reply(msg, {"type": "echo_ok", "echo": msg.body["echo"]})
+
+    node.run()
+
+Design, and why
+---------------
+Everything runs on one asyncio event loop in one thread, so handlers never race each other and
+need no locks: a plain handler runs to completion before the next message is looked at, and an
+``async def`` handler can be interleaved with others only at its ``await`` points. Coroutines
+are needed only to wait for something (an RPC reply, a timer), so plain functions are the usual
+case and the fast path.
+
+asyncio's stream APIs cost at least a task switch per message, which would make a node several
+times slower than a bare read/parse/write loop. So the loop is used only for what it is good
+at, waiting, and the per-message path is ordinary function calls:
+
+* stdin is watched with ``loop.add_reader``; once it is readable, one ``os.read`` takes all that
+  is available (many messages, under load), which is split into lines here;
+* each line is decoded and dispatched at once: plain handlers are called inline, and only
+  coroutine handlers become tasks;
+* each outgoing message is written straight to the stdout file descriptor with ``os.write``.
+  Nothing is buffered, so every line is flushed the moment it is sent (spec §2.5).
+
+The event loop's overhead is thus paid per chunk of input, not per message.
+
+Protocol duties the library performs, so that nodes need not:
+
+* ``init`` is answered here: ``node_id`` and ``node_ids`` are recorded, `on_init` hooks run,
+  `every` timers start, and ``init_ok`` goes back;
+* a reply to one of our own RPCs (its ``in_reply_to`` names a pending request) wakes the `rpc`
+  awaiting it. A reply nobody awaits any more (its RPC timed out) is dropped;
+* unknown type: error 10. A body whose ``type`` is missing or not a string: error 12. A handler
+  that raises: error 13 carrying the exception, or the code of an `RPCError` it raised. Lines
+  that are not a JSON message with an object body are logged and skipped. The node keeps
+  serving after all of these;
+* replies go only to requests that carry a ``msg_id``. Maelstrom's clients always send one; a
+  message without one (fire-and-forget gossip between nodes, or a body that is not even an
+  object) has nobody waiting for an answer and nothing an ``in_reply_to`` could name.
+"""
+from __future__ import annotations
+
+import asyncio
+import inspect
+import itertools
+import json
+import os
+import traceback
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, NamedTuple, TypeVar
+
+from .errors import ErrorCode, RPCError, RPCTimeout
+
+Body = dict[str, Any]
+Handler = Callable[["Message"], None] | Callable[["Message"], Awaitable[None]]
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Compact output, and no NaN/Infinity: Maelstrom's parser rejects them and would then stop
+# reading this node's stdout for good (spec §2.8).
+_encode = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
+_READ_SIZE = 1 << 16  # a full pipe buffer
+
+
+class Message(NamedTuple):
+    """One received message: who sent it, to whom, and its body (a dict)."""
+
+    src: str
+    dest: str
+    body: Body
+
+
+class Node:
+    """A Maelstrom node: register handlers with `on`, then call `run`."""
+
+    def __init__(self) -> None:
+        self.node_id: str | None = None   # this node's id, known once init has arrived
+        self.node_ids: list[str] = []     # every server node, this one included, in CLI order
+        self._handlers: dict[str, tuple[Handler, bool]] = {"init": (self._init, False)}
+        self._init_hooks: list[Callable[[], None]] = []
+        self._timers: list[tuple[float, Callable[[], Any]]] = []
+        self._pending: dict[int, asyncio.Future[Body]] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._msg_ids = itertools.count(1)
+        self._partial = b""               # an incomplete last line, awaiting its newline
+        self._stdout = 1
+        self._stderr = 2
+
+    @property
+    def peers(self) -> list[str]:
+        """Every other server node."""
+        return [n for n in self.node_ids if n != self.node_id]
+
+    # -- registration ----------------------------------------------------------------
+
+    def on(self, type_: str) -> Callable[[F], F]:
+        """Decorator: handle messages whose body has this ``type``. The handler gets a
+        `Message`; it may be a plain function or an ``async def`` coroutine function."""
+        if type_ == "init":
+            raise ValueError("init is answered by the library; use @node.on_init for set-up")
+
+        def register(handler: F) -> F:
+            self._handlers[type_] = (handler, inspect.iscoroutinefunction(handler))
+            return handler
+        return register
+
+    def on_init(self, hook: F) -> F:
+        """Decorator: call ``hook()`` once ``node_id``/``node_ids`` are known, before
+        ``init_ok`` is sent. Hooks run on the first init only."""
+        self._init_hooks.append(hook)
+        return hook
+
+    def every(self, seconds: float) -> Callable[[F], F]:
+        """Decorator: call ``fn()`` (plain or ``async``) every ``seconds``, from init on.
+        A run that raises is logged and the next one still happens. An async run is awaited
+        before the next wait starts, so runs never overlap."""
+        def register(fn: F) -> F:
+            self._timers.append((seconds, fn))
+            if self.node_id is not None:   # registered after init: start right away
+                self.spawn(self._repeat(seconds, fn))
+            return fn
+        return register
+
+    # -- sending ---------------------------------------------------------------------
+
+    def send(self, dest: str, body: Body) -> None:
+        """Send a message and expect nothing back."""
+        self._write(self._stdout, _encode({"src": self.node_id, "dest": dest, "body": body}))
+
+    def reply(self, request: Message, body: Body) -> None:
+        """Answer ``request`` with ``body`` (``in_reply_to`` is added). Does nothing if the
+        request had no ``msg_id``: then nobody is waiting for an answer."""
+        msg_id = request.body.get("msg_id")
+        if msg_id is not None:
+            self.send(request.src, {**body, "in_reply_to": msg_id})
+
+    async def rpc(self, dest: str, body: Body, timeout: float = 1.0) -> Body:
+        """Send a request and return its reply body. Raises `RPCError` (or a subclass such as
+        `KeyDoesNotExist`) for an error reply, and `RPCTimeout` (code 0) if no reply has
+        arrived after ``timeout`` seconds; the request may still have taken effect then."""
+        msg_id = next(self._msg_ids)
+        answer = asyncio.get_running_loop().create_future()
+        self._pending[msg_id] = answer
+        try:
+            self.send(dest, {**body, "msg_id": msg_id})
+            async with asyncio.timeout(timeout):
+                reply = await answer
+        except TimeoutError:
+            raise RPCTimeout(f"no reply from {dest} to {body.get('type')} "
+                             f"within {timeout:g} s") from None
+        finally:
+            del self._pending[msg_id]
+        if reply.get("type") == "error":
+            raise RPCError.from_body(reply)
+        return reply
+
+    def log(self, *parts: object) -> None:
+        """Write one line to stderr, which Maelstrom keeps as this node's log."""
+        self._write(self._stderr, " ".join(map(str, parts)))
+
+    # -- running ---------------------------------------------------------------------
+
+    def spawn(self, coroutine: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        """Run a coroutine in the background (e.g. an RPC started by a plain handler).
+        If it raises, the exception is logged."""
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)   # the loop keeps only a weak reference to tasks
+        task.add_done_callback(self._task_done)
+        return task
+
+    def run(self, stdin: int = 0, stdout: int = 1, stderr: int = 2) -> None:
+        """Serve messages until stdin ends. The file descriptors default to the process's
+        own standard streams; tests pass pipes."""
+        self._stdout, self._stderr = stdout, stderr
+        asyncio.run(self._serve_until_eof(stdin))
+
+    async def _serve_until_eof(self, stdin: int) -> None:
+        loop = asyncio.get_running_loop()
+        eof = loop.create_future()
+
+        def on_readable() -> None:
+            chunk = os.read(stdin, _READ_SIZE)
+            if not chunk:
+                loop.remove_reader(stdin)
+                if self._partial:
+                    self._handle_line(self._partial)
+                eof.set_result(None)
+                return
+            lines = (self._partial + chunk).split(b"\n")
+            self._partial = lines.pop()
+            for line in lines:
+                self._handle_line(line)
+
+        loop.add_reader(stdin, on_readable)
+        await eof
+
+    # -- dispatch --------------------------------------------------------------------
+
+    def _handle_line(self, line: bytes) -> None:
+        try:
+            raw = json.loads(line)
+        except ValueError:
+            self.log("skipping a line that is not JSON:", repr(line[:200]))
+            return
+        if not (isinstance(raw, dict) and isinstance(raw.get("src"), str)
+                and isinstance(raw.get("body"), dict)):
+            self.log("skipping a message without a src or an object body:", repr(line[:200]))
+            return
+        msg = Message(raw["src"], raw.get("dest"), raw["body"])
+        body = msg.body
+        in_reply_to = body.get("in_reply_to")
+        if isinstance(in_reply_to, int) and in_reply_to in self._pending:
+            answer = self._pending[in_reply_to]
+            if not answer.done():
+                answer.set_result(body)
+            return
+        type_ = body.get("type")
+        if not isinstance(type_, str):
+            self._refuse(msg, ErrorCode.MALFORMED_REQUEST, "the body needs a string type")
+            return
+        entry = self._handlers.get(type_)
+        if entry is None:
+            if in_reply_to is None:   # otherwise a late reply to an RPC that timed out
+                self._refuse(msg, ErrorCode.NOT_SUPPORTED, f"unknown message type {type_!r}")
+            return
+        handler, is_async = entry
+        if is_async:
+            self.spawn(self._serve(handler, msg))
+        else:
+            try:
+                handler(msg)
+            except Exception as exc:
+                self._fail(msg, exc)
+
+    async def _serve(self, handler: Handler, msg: Message) -> None:
+        try:
+            await handler(msg)
+        except Exception as exc:
+            self._fail(msg, exc)
+
+    def _fail(self, msg: Message, exc: Exception) -> None:
+        """Answer a request whose handler raised. An `RPCError` is a deliberate answer;
+        anything else is a bug, reported as a crash (indefinite: it may have half-happened)."""
+        if isinstance(exc, RPCError):
+            self.reply(msg, exc.to_body())
+            return
+        self.log(f"handler for {msg.body.get('type')!r} crashed on {msg}:\n"
+                 + "".join(traceback.format_exception(exc)).rstrip())
+        self.reply(msg, RPCError(ErrorCode.CRASH, f"{type(exc).__name__}: {exc}").to_body())
+
+    def _refuse(self, msg: Message, code: ErrorCode, text: str) -> None:
+        self.log(f"error {code.value} to {msg.src}: {text}")
+        self.reply(msg, RPCError(code, text).to_body())
+
+    def _init(self, msg: Message) -> None:
+        node_id, node_ids = msg.body.get("node_id"), msg.body.get("node_ids")
+        if not isinstance(node_id, str) or not isinstance(node_ids, list):
+            raise RPCError(ErrorCode.MALFORMED_REQUEST,
+                           "init needs a string node_id and a list node_ids")
+        first = self.node_id is None
+        self.node_id, self.node_ids = node_id, node_ids
+        if first:
+            for hook in self._init_hooks:
+                hook()
+            for seconds, fn in self._timers:
+                self.spawn(self._repeat(seconds, fn))
+        self.reply(msg, {"type": "init_ok"})
+
+    async def _repeat(self, seconds: float, fn: Callable[[], Any]) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                result = fn()
+                if inspect.isawaitable(result):
+                    await result
+            except Exception as exc:
+                self.log(f"periodic {getattr(fn, '__name__', fn)} failed:\n"
+                         + "".join(traceback.format_exception(exc)).rstrip())
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            self.log("background task failed:\n"
+                     + "".join(traceback.format_exception(task.exception())).rstrip())
+
+    @staticmethod
+    def _write(fd: int, line: str) -> None:
+        data = (line + "\n").encode(errors="replace")
+        while data:   # a pipe write can be partial if a signal interrupts it
+            data = data[os.write(fd, data):]

@@ -1,0 +1,5 @@
+"""A Maelstrom-compatible test bench in standard-library Python.
+
+Run it as ``python3 -m tests.harness test -w broadcast --bin NODE ...`` with the same
+flags as ``maelstrom test``. See README.md, section "The harness", for how it differs.
+"""

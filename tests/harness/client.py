@@ -1,0 +1,63 @@
+"""Maelstrom's network client (spec §2.7): one request at a time, one overall deadline.
+
+A reply matches on ``in_reply_to`` alone (any sender may answer). Anything else that
+reaches the client meanwhile — stale replies to requests that already timed out, say — is
+discarded, though the network has already counted it as received.
+"""
+from __future__ import annotations
+
+import asyncio
+
+from .errors import RPCError, RPCTimeout
+from .network import Network
+
+
+class NetClient:
+    def __init__(self, network: Network, client_id: str, node: str):
+        self.network = network
+        self.id = client_id
+        self.node = node
+        self._msg_id = 0
+        self._waiting: tuple[int, asyncio.Future] | None = None
+        network.register(client_id, self._receive)
+
+    def _receive(self, msg: dict) -> None:
+        waiting = self._waiting
+        if waiting is None:
+            return
+        irt = msg["body"].get("in_reply_to")
+        if type(irt) is int and irt == waiting[0] and not waiting[1].done():
+            waiting[1].set_result(msg["body"])
+
+    async def rpc(self, body: dict, timeout: float = 5.0, dest: str | None = None) -> dict:
+        self._msg_id += 1
+        msg_id = self._msg_id
+        future = asyncio.get_running_loop().create_future()
+        self._waiting = (msg_id, future)
+        try:
+            self.network.send({"src": self.id, "dest": dest or self.node,
+                               "body": {**body, "msg_id": msg_id}})
+            try:
+                reply = await asyncio.wait_for(future, timeout)
+            except asyncio.TimeoutError:
+                raise RPCTimeout(timeout) from None
+        finally:
+            self._waiting = None
+        if reply.get("type") == "error":
+            raise RPCError(reply)
+        return reply
+
+    def close(self) -> None:
+        self.network.unregister(self.id)
+
+
+class ClientIds:
+    """Client ids c0, c1, ... in the order clients are opened, across the whole run."""
+
+    def __init__(self) -> None:
+        self._next = 0
+
+    def next(self) -> str:
+        cid = f"c{self._next}"
+        self._next += 1
+        return cid

@@ -1,0 +1,146 @@
+"""The simulated network (spec §4): per-recipient delivery by deadline, partitions, journal.
+
+Every registered id (node, client, service) has a priority queue ordered by delivery
+deadline and one delivery task. The task takes the head, drops it if the receiver
+currently holds a grudge against the sender (the partition decision is made at take
+time, and a dropped message is never redelivered), otherwise sleeps until the deadline
+and delivers. One sleeping head blocks the messages behind it, as in Maelstrom.
+"""
+from __future__ import annotations
+
+import asyncio
+import heapq
+import math
+import random
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .clock import Clock
+
+Deliver = Callable[[dict], None]
+
+
+class UnknownId(Exception):
+    """A message from or to an id that is not registered (Maelstrom's "Invalid dest")."""
+
+
+def is_client(node_id: str) -> bool:
+    return node_id.startswith("c")
+
+
+class Latency:
+    """Inter-node latency in whole milliseconds (spec §4.2)."""
+
+    def __init__(self, mean_ms: int, dist: str, rng: random.Random):
+        self.mean, self.dist, self.rng = mean_ms, dist, rng
+
+    def draw_ms(self) -> int:
+        if self.mean <= 0:
+            return 0  # Maelstrom hangs (uniform) or fails (exponential) here; the CLI warns
+        if self.dist == "constant":
+            return self.mean
+        if self.dist == "uniform":
+            return self.rng.randint(0, 2 * self.mean - 1)
+        if self.dist == "exponential":
+            return math.floor(self.rng.expovariate(1.0 / self.mean))
+        raise ValueError(f"unknown latency distribution {self.dist!r}")
+
+
+@dataclass
+class Inbox:
+    owner: str
+    deliver: Deliver
+    heap: list = field(default_factory=list)
+    wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    last_delivery: float = 0.0
+    task: asyncio.Task | None = None
+
+
+class Network:
+    def __init__(self, latency: Latency, clock: Clock, log: Callable[[str], None],
+                 log_send: bool = False, log_recv: bool = False):
+        self.latency = latency
+        self.clock = clock
+        self.log = log
+        self.log_send, self.log_recv = log_send, log_recv
+        self.inboxes: dict[str, Inbox] = {}
+        self.grudge: dict[str, set[str]] = {}   # receiver -> senders whose messages it drops
+        self.journal: list[tuple[str, int, dict]] = []
+        # How much later than the model says each message was delivered: the model delivers at
+        # max(deadline, send time, previous delivery to the same receiver) -- the last term is
+        # Maelstrom's head-of-line blocking, not harness slowness.
+        self.lateness_s: list[float] = []
+        self._next_id = 0
+        self._seq = 0
+
+    # --- membership -------------------------------------------------------------
+    def register(self, node_id: str, deliver: Deliver) -> None:
+        inbox = Inbox(node_id, deliver)
+        self.inboxes[node_id] = inbox
+        inbox.task = asyncio.get_running_loop().create_task(self._run(inbox), name=f"deliver-{node_id}")
+
+    def unregister(self, node_id: str) -> None:
+        """Remove an id; messages still queued for it vanish uncounted (spec §9)."""
+        inbox = self.inboxes.pop(node_id, None)
+        if inbox and inbox.task:
+            inbox.task.cancel()
+
+    async def close(self) -> None:
+        tasks = [i.task for i in self.inboxes.values() if i.task]
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self.inboxes.clear()
+
+    # --- partitions ---------------------------------------------------------------
+    def partition(self, grudge: dict[str, set[str]]) -> None:
+        for receiver, senders in grudge.items():
+            self.grudge.setdefault(receiver, set()).update(senders)
+
+    def heal(self) -> None:
+        self.grudge = {}
+
+    # --- traffic --------------------------------------------------------------------
+    def send(self, msg: dict) -> None:
+        """Validate, number, journal and enqueue one message. Raises UnknownId."""
+        src, dest = msg["src"], msg["dest"]
+        if src not in self.inboxes:
+            raise UnknownId(f"Invalid source for message {msg!r}")
+        inbox = self.inboxes.get(dest)
+        if inbox is None:
+            raise UnknownId(f"Invalid dest for message {msg!r}")
+        msg = {"id": self._next_id, "src": src, "dest": dest, "body": msg["body"]}
+        self._next_id += 1
+        delay_ms = 0 if is_client(src) or is_client(dest) else self.latency.draw_ms()
+        now = self.clock.monotonic()
+        deadline = now + delay_ms / 1000.0
+        self.journal.append(("send", self.clock.now_ns(), msg))
+        if self.log_send:
+            self.log(f":send {msg}")
+        self._seq += 1
+        heapq.heappush(inbox.heap, (deadline, self._seq, now, msg))
+        inbox.wakeup.set()
+
+    async def _run(self, inbox: Inbox) -> None:
+        heap = inbox.heap
+        while True:
+            if not heap:
+                inbox.wakeup.clear()
+                await inbox.wakeup.wait()
+                continue
+            deadline, _, sent, msg = heapq.heappop(heap)
+            if msg["src"] in self.grudge.get(inbox.owner, ()):
+                continue
+            delay = deadline - self.clock.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            now = self.clock.monotonic()
+            self.lateness_s.append(now - max(deadline, sent, inbox.last_delivery))
+            inbox.last_delivery = now
+            self.journal.append(("recv", self.clock.now_ns(), msg))
+            if self.log_recv:
+                self.log(f":recv {msg}")
+            try:
+                inbox.deliver(msg)
+            except Exception as e:  # a receiver's fault must not stop its delivery loop
+                self.log(f"WARN delivery to {inbox.owner} failed: {e!r}")

@@ -1,0 +1,45 @@
+"""Shared helpers for end-to-end tests: run the harness as a user would, read what it stored."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class HarnessRun:
+    returncode: int
+    stdout: str
+    stderr: str
+    store: Path | None            # store/latest of this run, if one was written
+    results: dict | None          # results.json, if one was written
+
+
+def node(path: str) -> str:
+    """Absolute path of a node script given relative to the repository root."""
+    return str(ROOT / path)
+
+
+def run_harness(*args: str, timeout: float = 300.0, cwd: str | None = None) -> HarnessRun:
+    """Run ``python3 -m tests.harness test ARGS`` in a fresh working directory.
+
+    The store lands in that directory, as Maelstrom's lands in its working directory."""
+    workdir = cwd or tempfile.mkdtemp(prefix="glomers-e2e-")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run(
+        [sys.executable, "-m", "tests.harness", "test", *args],
+        cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+    latest = Path(workdir) / "store" / "latest"
+    store = latest.resolve() if latest.exists() else None
+    results = None
+    if store and (store / "results.json").exists():
+        results = json.loads((store / "results.json").read_text())
+    return HarnessRun(proc.returncode, proc.stdout, proc.stderr, store, results)
