@@ -72,14 +72,14 @@ class NodeDriver:
         assert reply.get("type") == "init_ok", f"init answered with {reply}"
         return reply
 
-    def send_line(self, line: bytes) -> None:
-        """Write raw bytes to the node's stdin (a newline is added)."""
-        os.write(self._stdin, line + b"\n")
+    def write(self, data: bytes) -> None:
+        """Write raw bytes to the node's stdin, as they are."""
+        os.write(self._stdin, data)
 
     def send(self, src: str, body: dict[str, Any], dest: str | None = None) -> None:
         """Write one message from ``src`` to the node (or to ``dest``)."""
         message = {"src": src, "dest": dest or self.node_id, "body": body}
-        self.send_line(json.dumps(message).encode())
+        self.write(json.dumps(message).encode() + b"\n")
 
     def recv(self, timeout: float = 5.0) -> dict[str, Any]:
         """The next whole message the node wrote to stdout."""
@@ -106,6 +106,11 @@ class NodeDriver:
                 others.append(message)
         finally:
             self._set_aside[:0] = others
+
+    def unclaimed(self) -> list[dict[str, Any]]:
+        """Messages `rpc` read past while waiting for its reply, not yet taken by `recv`.
+        Right after an `rpc`, these are exactly what the node sent before answering it."""
+        return list(self._set_aside)
 
     def logs(self) -> str:
         """Everything the node has written to stderr so far."""

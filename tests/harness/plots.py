@@ -234,7 +234,7 @@ class Frame:
         for start, end in periods:
             a = self.px(max(start / NS_PER_S, self.x0))
             b = self.px(min(end / NS_PER_S, self.x1))
-            out.append(f'<rect class="partition" x="{a:.1f}" y="{self.top}" width="{max(b - a, 1):.1f}" '
+            out.append(f'<rect class="partition band" x="{a:.1f}" y="{self.top}" width="{max(b - a, 1):.1f}" '
                        f'height="{self.plot_h:.1f}"><title>partition from {start / NS_PER_S:.3f} s '
                        f'to {end / NS_PER_S:.3f} s</title></rect>')
         return out

@@ -28,9 +28,21 @@ from .network import Latency, Network
 from .options import Options
 from .process import NodeProcess
 from .services import make_services
+from .workloads import WORKLOAD_NAMES
 from .workloads import load as load_workload
 
 INIT_TIMEOUT_S = 10.0
+
+
+def _implemented() -> list[str]:
+    names = []
+    for name in WORKLOAD_NAMES:
+        try:
+            load_workload(name)
+            names.append(name)
+        except NotImplementedError:
+            pass
+    return names
 
 
 class Aborted(Exception):
@@ -274,6 +286,11 @@ class Run:
 
 def run_tests(opts: Options) -> int:
     """Run the test ``--test-count`` times; the first run that is not valid decides the exit code."""
+    try:
+        load_workload(opts.workload)
+    except NotImplementedError as e:
+        print(f"Test aborted: {e} (this harness implements {', '.join(_implemented())})", flush=True)
+        return 255
     for i in range(opts.test_count):
         console = Console()
         run = Run(opts, console)

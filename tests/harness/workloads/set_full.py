@@ -120,7 +120,8 @@ def check_set_full(history: list[dict], add_f: str = "add") -> dict:
     stable, lost, never_read = by_outcome["stable"], by_outcome["lost"], by_outcome["never-read"]
     stale = [r for r in stable if r["stable-latency"] > 0]
     # Jepsen sorts ascending and reverses, so equal latencies come out in descending element order.
-    worst_stale = list(reversed(sorted(stale, key=lambda r: r["stable-latency"])))[:WORST_STALE_SHOWN]
+    by_latency = sorted(stale, key=lambda r: r["stable-latency"])
+    worst_stale = by_latency[::-1][:WORST_STALE_SHOWN]
     result = {
         "valid?": False if lost else "unknown" if not stable else True,
         "attempt-count": len(results),

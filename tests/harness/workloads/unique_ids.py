@@ -3,7 +3,7 @@
 Ids may be any JSON value, so the checker needs Clojure's view of decoded JSON: equality
 that keeps ``1`` and ``1.0`` apart and compares arrays and objects structurally
 (:func:`json_key`), and ``compare``'s total order, which only some pairs of values have
-(:func:`json_compare`). The set-full checker reuses both for its elements.
+(:func:`json_compare`). The set-full checker uses them for its elements too.
 """
 from __future__ import annotations
 

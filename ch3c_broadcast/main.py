@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""Challenge 3c, fault-tolerant broadcast: every value must reach every node even though
+partitions drop messages, as long as the network heals eventually.
+
+A message lost in a partition is never redelivered, so nobody may fire and forget: a node
+keeps offering a value to a peer until it knows the peer has it. For that, each node tracks
+per peer the values the peer is known to hold: those it acknowledged, and those it sent us.
+Every SYNC_INTERVAL the node sends each peer, in one RPC, all the values the peer is not known
+to hold; the reply marks them as held. A push lost in a partition simply times out, and the
+next round sends those values again, with anything new. Once the network heals, one round
+closes every gap.
+
+Periodic sync rather than an immediate push per value batches all that was learnt in an
+interval into one message per peer. The price is up to SYNC_INTERVAL of extra latency, which
+this challenge does not limit.
+"""
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from common import Message, Node, RPCError  # noqa: E402  (importable once the path is set)
+
+SYNC_INTERVAL = 0.25   # seconds between sync rounds, and each push's RPC timeout
+
+node = Node()
+messages: set[int] = set()
+held_by: dict[str, set[int]] = {}   # peer -> the values it is known to hold
+
+
+@node.on_init
+def meet_peers() -> None:
+    for peer in node.peers:
+        held_by[peer] = set()
+
+
+@node.on("broadcast")
+def broadcast(msg: Message) -> None:
+    messages.add(msg.body["message"])
+    node.reply(msg, {"type": "broadcast_ok"})
+
+
+@node.on("read")
+def read(msg: Message) -> None:
+    node.reply(msg, {"type": "read_ok", "messages": list(messages)})
+
+
+@node.on("topology")
+def topology(msg: Message) -> None:
+    node.reply(msg, {"type": "topology_ok"})
+
+
+@node.on("gossip")
+def gossip(msg: Message) -> None:
+    values = msg.body["messages"]
+    messages.update(values)
+    held_by[msg.src].update(values)   # the sender holds what it sends
+    node.reply(msg, {"type": "gossip_ok"})
+
+
+@node.every(SYNC_INTERVAL)
+def sync() -> None:
+    for peer, held in held_by.items():
+        missing = messages - held
+        if missing:
+            node.spawn(push(peer, missing))
+
+
+async def push(peer: str, values: set[int]) -> None:
+    try:
+        await node.rpc(peer, {"type": "gossip", "messages": list(values)},
+                       timeout=SYNC_INTERVAL)
+    except RPCError:
+        return   # lost, or too slow: the next round offers these values again
+    held_by[peer].update(values)
+
+
+if __name__ == "__main__":
+    node.run()

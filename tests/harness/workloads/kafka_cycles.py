@@ -1,0 +1,164 @@
+"""Dependency cycles for the kafka checker: Elle over write-read and real-time edges.
+
+The graph's vertices are the completions of send and poll (and txn) ops. Its edges are
+
+* **wr**: the sender of a value -> every other op that polled it (given by the caller);
+* **realtime**: an ok op -> every op invoked after it completed.
+
+Maelstrom does not infer write-write order for kafka, and sends never poll, so every cycle
+needs a poll that returned a value before its send was even invoked (a read from the
+future). Elle calls such a cycle ``G1c-realtime`` and marks its strongly connected
+component with ``strong-PL-2-cycle-exists``; a graph with no edges at all is reported as
+``empty-transaction-graph``.
+
+Real-time order has quadratically many edges. Instead of listing them, every send or poll
+invocation gets a node on a chain in invocation order: an ok op links to the first chain
+node invoked after it completed, each chain node links to the next one and to its own op.
+Paths between ops, and therefore cycles and strongly connected components, are the same.
+"""
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import deque
+
+Edge = tuple[int, int]
+
+
+def cycle_anomalies(ops: list[dict], wr: dict[Edge, dict]) -> dict[str, list | bool]:
+    """Cycles among ``ops`` (client history entries, in order). ``wr`` maps (writer
+    position, reader position) to the step that explains the edge."""
+    graph = _Graph(ops, wr)
+    if not wr and not graph.has_realtime_edge:
+        return {"empty-transaction-graph": True}
+    cycles, exists = [], []
+    for component in graph.components():
+        members = sorted(v for v in component if v < len(ops))
+        cycles.append(graph.explain(graph.cycle_in(set(component))))
+        exists.append({"type": "strong-PL-2-cycle-exists", "not": "strong-read-committed",
+                       "subgraph": ["union", "ww", "wr", "realtime"],
+                       "scc-size": len(members),
+                       "scc": [ops[v].get("index", v) for v in members]})
+    anomalies: dict[str, list] = {}
+    for case in cycles:
+        anomalies.setdefault(case["type"], []).append(case)
+    if exists:
+        anomalies["strong-PL-2-cycle-exists"] = exists
+    return anomalies
+
+
+class _Graph:
+    def __init__(self, ops: list[dict], wr: dict[Edge, dict]):
+        self.ops = ops
+        self.wr = wr
+        self.invoke_of: dict[int, int] = {}
+        calls = []     # (invocation position, completion position) of sends and polls
+        open_at: dict = {}
+        for pos, op in enumerate(ops):
+            if op.get("f") not in ("send", "poll", "txn"):
+                continue
+            if op.get("type") == "invoke":
+                open_at[op.get("process")] = pos
+            elif op.get("process") in open_at:
+                inv = open_at.pop(op.get("process"))
+                self.invoke_of[pos] = inv
+                calls.append((inv, pos))
+        calls.sort()
+        n = len(ops)
+        self.adj: list[list[int]] = [[] for _ in range(n + len(calls))]
+        for a, b in wr:
+            self.adj[a].append(b)
+        starts = [inv for inv, _ in calls]
+        for j, (_, done) in enumerate(calls):
+            self.adj[n + j].append(done)
+            if j + 1 < len(calls):
+                self.adj[n + j].append(n + j + 1)
+        self.has_realtime_edge = False
+        for _, done in calls:
+            if ops[done].get("type") == "ok":
+                j = bisect_right(starts, done)
+                if j < len(calls):
+                    self.adj[done].append(n + j)
+                    self.has_realtime_edge = True
+
+    def components(self) -> list[list[int]]:
+        """Strongly connected components with more than one node (Tarjan, iteratively)."""
+        adj = self.adj
+        index: list[int | None] = [None] * len(adj)
+        low = [0] * len(adj)
+        on_stack = [False] * len(adj)
+        stack: list[int] = []
+        found, counter = [], 0
+        for root in range(len(adj)):
+            if index[root] is not None or not adj[root]:
+                continue
+            index[root] = low[root] = counter
+            counter += 1
+            stack.append(root)
+            on_stack[root] = True
+            work = [(root, 0)]
+            while work:
+                v, i = work[-1]
+                if i < len(adj[v]):
+                    work[-1] = (v, i + 1)
+                    w = adj[v][i]
+                    if index[w] is None:
+                        index[w] = low[w] = counter
+                        counter += 1
+                        stack.append(w)
+                        on_stack[w] = True
+                        work.append((w, 0))
+                    elif on_stack[w]:
+                        low[v] = min(low[v], index[w])
+                    continue
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[v])
+                if low[v] == index[v]:
+                    component = []
+                    while True:
+                        w = stack.pop()
+                        on_stack[w] = False
+                        component.append(w)
+                        if w == v:
+                            break
+                    if len(component) > 1:
+                        found.append(component)
+        return found
+
+    def cycle_in(self, component: set[int]) -> list[int]:
+        """A shortest cycle through some sender in the component, as a node path."""
+        start = min(a for a, b in self.wr if a in component and b in component)
+        parent = {start: None}
+        queue = deque([start])
+        while queue:
+            v = queue.popleft()
+            for w in self.adj[v]:
+                if w == start:
+                    path = [v]
+                    while parent[path[-1]] is not None:
+                        path.append(parent[path[-1]])
+                    return path[::-1] + [start]
+                if w in component and w not in parent:
+                    parent[w] = v
+                    queue.append(w)
+        raise AssertionError("a strongly connected component always has a cycle")
+
+    def explain(self, path: list[int]) -> dict:
+        """Elle's explanation of a cycle: its ops and the kind of each step."""
+        n = len(self.ops)
+        stops, steps = [path[0]], []
+        direct = True          # op -> op edges are wr; a detour through the chain is realtime
+        for v in path[1:]:
+            if v >= n:
+                direct = False
+                continue
+            a = stops[-1]
+            steps.append(self.wr[(a, v)] if direct else
+                         {"type": "realtime", "a'": self.ops[a], "b": self.ops[self.invoke_of[v]]})
+            stops.append(v)
+            direct = True
+        kinds = {s["type"] for s in steps}
+        data = "G1c" if "wr" in kinds else "G0"
+        return {"type": data + ("-realtime" if "realtime" in kinds else ""),
+                "cycle": [self.ops[v] for v in stops], "steps": steps}

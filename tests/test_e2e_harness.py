@@ -1,0 +1,128 @@
+"""The harness's verdicts on deliberately broken nodes: each gets the verdict and exit code
+Maelstrom would give, quickly, and leaves no process behind."""
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+import unittest
+from pathlib import Path
+
+from tests.support import node, run_harness
+
+BROKEN = "tests/broken_nodes/"
+
+
+def live_processes_running(script: str) -> list[int]:
+    """Pids whose command line mentions ``script``."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if script in cmdline:
+            pids.append(int(entry.name))
+    return pids
+
+
+class BrokenNodeVerdicts(unittest.TestCase):
+    def assertNoOrphans(self, script: str) -> None:
+        self.assertEqual(live_processes_running(node(script)), [], f"{script} still running after the run")
+
+    def test_an_echo_node_that_echoes_the_wrong_thing_is_invalid(self):
+        run = run_harness("-w", "echo", "--bin", node(BROKEN + "echo_wrong.py"),
+                          "--node-count", "1", "--time-limit", "2", "--rate", "10", "--seed", "1")
+        self.assertEqual(run.returncode, 1, run.stderr)
+        self.assertIs(run.results["workload"]["valid?"], False)
+        self.assertTrue(run.results["workload"]["errors"])
+        self.assertIn("Analysis invalid!", run.stdout)
+        self.assertNoOrphans(BROKEN + "echo_wrong.py")
+
+    def test_ids_from_a_bare_counter_are_duplicated_across_nodes(self):
+        run = run_harness("-w", "unique-ids", "--bin", node(BROKEN + "unique_ids_counter.py"),
+                          "--node-count", "3", "--time-limit", "2", "--rate", "100",
+                          "--nemesis", "partition", "--seed", "2")
+        self.assertEqual(run.returncode, 1, run.stderr)
+        self.assertGreater(run.results["workload"]["duplicated-count"], 0)
+
+    def test_a_broadcast_node_that_never_forwards_loses_values(self):
+        run = run_harness("-w", "broadcast", "--bin", node(BROKEN + "broadcast_no_forward.py"),
+                          "--node-count", "3", "--time-limit", "2", "--rate", "20", "--seed", "3")
+        self.assertEqual(run.returncode, 1, run.stderr)
+        self.assertGreater(run.results["workload"]["lost-count"], 0)
+
+    def test_a_broadcast_node_that_never_retries_loses_values_in_partitions(self):
+        run = run_harness("-w", "broadcast", "--bin", node(BROKEN + "broadcast_fire_and_forget.py"),
+                          "--node-count", "5", "--time-limit", "6", "--rate", "30",
+                          "--nemesis", "partition", "--nemesis-interval", "1", "--seed", "4")
+        self.assertEqual(run.returncode, 1, run.stderr)
+        self.assertGreater(run.results["workload"]["lost-count"], 0)
+
+    def test_a_counter_that_only_counts_locally_reads_wrong_totals(self):
+        run = run_harness("-w", "g-counter", "--bin", node(BROKEN + "counter_local.py"),
+                          "--node-count", "3", "--time-limit", "2", "--rate", "50", "--seed", "5")
+        self.assertEqual(run.returncode, 1, run.stderr)
+        self.assertTrue(run.results["workload"]["errors"])
+
+    def test_a_node_that_crashes_mid_run_aborts_the_test_naming_it_and_its_stderr(self):
+        run = run_harness("-w", "echo", "--bin", node(BROKEN + "crash_after_five.py"),
+                          "--node-count", "1", "--time-limit", "3", "--rate", "10", "--seed", "6")
+        self.assertEqual(run.returncode, 255)
+        self.assertIn("node n0 exited with status 3", run.stdout)
+        self.assertIn("simulated crash after five echoes", run.stdout)
+        self.assertIsNone(run.results)
+        self.assertNoOrphans(BROKEN + "crash_after_five.py")
+
+    def test_a_node_that_never_answers_init_aborts_the_test_after_ten_seconds(self):
+        run = run_harness("-w", "echo", "--bin", node(BROKEN + "never_init.py"),
+                          "--node-count", "2", "--time-limit", "5", timeout=60)
+        self.assertEqual(run.returncode, 255)
+        self.assertIn("did not answer init within 10 s", run.stdout)
+        self.assertIn("I will never answer init", run.stdout)
+        self.assertNoOrphans(BROKEN + "never_init.py")
+
+    def test_a_node_printing_garbage_is_silenced_and_its_ops_time_out(self):
+        run = run_harness("-w", "echo", "--bin", node(BROKEN + "garbage_stdout.py"),
+                          "--node-count", "1", "--time-limit", "2", "--rate", "5", "--seed", "7")
+        self.assertEqual(run.returncode, 1, run.stderr)
+        self.assertIs(run.results["stats"]["valid?"], False)
+        self.assertEqual(run.results["stats"]["ok-count"], 0)
+        self.assertIn("n0", run.results["harness"]["silenced-nodes"])
+        self.assertIn("not JSON", run.stderr)
+
+
+class RunsThatCannotStart(unittest.TestCase):
+    def test_a_missing_binary_aborts_with_255(self):
+        run = run_harness("-w", "echo", "--bin", "/nonexistent/node", "--node-count", "1", "--time-limit", "1")
+        self.assertEqual(run.returncode, 255)
+        self.assertIn("does not exist", run.stdout)
+
+    def test_a_binary_without_the_execute_bit_aborts_with_255(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+            f.write("print('hi')\n")
+        try:
+            os.chmod(f.name, stat.S_IRUSR | stat.S_IWUSR)
+            run = run_harness("-w", "echo", "--bin", f.name, "--node-count", "1", "--time-limit", "1")
+        finally:
+            os.unlink(f.name)
+        self.assertEqual(run.returncode, 255)
+        self.assertIn("not executable", run.stdout)
+
+    def test_bad_arguments_exit_254_with_a_one_line_reason(self):
+        for args in (["-w", "echo"],
+                     ["-w", "echo", "--bin", "x", "--rate", "-1"],
+                     ["-w", "echo", "--bin", "x", "--nemesis", "kill"],
+                     ["-w", "nope", "--bin", "x"],
+                     ["-w", "echo", "--bin", "x", "--concurrency", "two"],
+                     ["-w", "echo", "--bin", "x", "--availability", "1.5"]):
+            with self.subTest(args=args):
+                run = run_harness(*args)
+                self.assertEqual(run.returncode, 254, run.stderr)
+                self.assertEqual(len(run.stderr.strip().splitlines()), 1, run.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,254 @@
+"""The pictures of a run: latency.svg, rate.svg, timeline.html and messages.svg."""
+from __future__ import annotations
+
+import json
+import tempfile
+import unittest
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+from unittest import mock
+
+from tests.harness import plots
+from tests.harness.messages_svg import messages_svg, read_journal, write_messages_svg
+from tests.harness.plots import latency_svg, partition_periods, rate_svg, timeline_html
+from tests.harness.visuals import render_all
+
+SVG = "{http://www.w3.org/2000/svg}"
+MS = 1_000_000
+S = 1_000_000_000
+
+
+def history_of(*ops: tuple) -> list[dict]:
+    """History from (time_ns, type, process, f, value[, error]) tuples, indexed in order."""
+    history = []
+    for k, (time, kind, process, f, value, *error) in enumerate(ops):
+        op = {"index": k, "time": time, "type": kind, "process": process, "f": f, "value": value}
+        if error:
+            op["error"] = error[0]
+        history.append(op)
+    return history
+
+
+# Three client processes, two kinds of op, every completion type, one partition that is
+# healed and one that is not, and process 2's last op still open at the end: six client
+# ops (three ok, one info, one fail, one open) and three nemesis ops.
+SMALL_HISTORY = history_of(
+    (0, "info", "nemesis", "start-partition", "majority"),
+    (1 * MS, "info", "nemesis", "start-partition", ["isolated", {"n1": ["n2"]}]),
+    (10 * MS, "invoke", 0, "read", None),
+    (12 * MS, "invoke", 1, "write", 3),
+    (15 * MS, "ok", 0, "read", 3),
+    (20 * MS, "invoke", 0, "write", 4),
+    (30 * MS, "fail", 0, "write", 4, ["precondition-failed", "no"]),
+    (2 * S, "info", "nemesis", "stop-partition", None),
+    (2 * S + MS, "info", "nemesis", "stop-partition", "network-healed"),
+    (2 * S + 5 * MS, "info", 1, "write", 3, "net-timeout"),
+    (3 * S, "invoke", 2, "read", None),
+    (3 * S + 2 * MS, "ok", 2, "read", 4),
+    (4 * S, "info", "nemesis", "start-partition", "one"),
+    (4 * S + MS, "info", "nemesis", "start-partition", ["isolated", {"n2": ["n1"]}]),
+    (4 * S + 10 * MS, "invoke", 2, "read", None),
+    (5 * S, "invoke", 0, "read", None),
+    (5 * S + 1 * MS, "ok", 0, "read", 4),
+)
+
+
+def parse_svg(text: str) -> ET.Element:
+    return ET.fromstring(text.encode("utf-8"))
+
+
+def with_class(root: ET.Element, *classes: str) -> list[ET.Element]:
+    """Elements whose class attribute holds all of ``classes``."""
+    return [e for e in root.iter() if set(classes) <= set(e.get("class", "").split())]
+
+
+class PartitionPeriods(unittest.TestCase):
+    def test_a_partition_lasts_from_start_completion_to_stop_completion(self):
+        self.assertEqual(partition_periods(SMALL_HISTORY)[0], (1 * MS, 2 * S + MS))
+
+    def test_a_partition_never_healed_lasts_until_the_history_ends(self):
+        self.assertEqual(partition_periods(SMALL_HISTORY)[1], (4 * S + MS, 5 * S + MS))
+
+    def test_no_nemesis_means_no_periods(self):
+        self.assertEqual(partition_periods([op for op in SMALL_HISTORY if op["process"] != "nemesis"]), [])
+
+
+class LatencyPlot(unittest.TestCase):
+    def setUp(self):
+        self.svg = parse_svg(latency_svg(SMALL_HISTORY))
+
+    def test_one_mark_per_completed_client_op(self):
+        self.assertEqual(len(with_class(self.svg, "mark")), 5)
+
+    def test_marks_are_coloured_by_completion_type(self):
+        counts = {t: len(with_class(self.svg, "mark", t)) for t in ("ok", "info", "fail")}
+        self.assertEqual(counts, {"ok": 3, "info": 1, "fail": 1})
+
+    def test_each_f_has_its_own_marker_shape(self):
+        shapes = {e.tag for e in with_class(self.svg, "mark")}
+        self.assertEqual(shapes, {SVG + "circle", SVG + "polygon"})
+
+    def test_each_partition_period_is_shaded(self):
+        self.assertEqual(len(with_class(self.svg, "partition", "band")), 2)
+
+    def test_axes_are_labelled_with_units(self):
+        texts = [e.text or "" for e in self.svg.iter(SVG + "text")]
+        self.assertIn("time the op started (s)", texts)
+        self.assertIn("latency (ms, log scale)", texts)
+
+    def test_an_empty_history_still_gives_a_well_formed_plot(self):
+        svg = parse_svg(latency_svg([]))
+        self.assertEqual(with_class(svg, "mark"), [])
+
+
+class RatePlot(unittest.TestCase):
+    def setUp(self):
+        self.svg = parse_svg(rate_svg(SMALL_HISTORY))
+
+    def test_one_line_per_f_and_completion_type(self):
+        lines = with_class(self.svg, "line")
+        series = {(e.find(SVG + "title").text.split(":")[0]) for e in lines if e.tag == SVG + "polyline"}
+        self.assertEqual(series, {"read ok", "write fail", "write info"})
+
+    def test_every_completed_client_op_is_counted_once(self):
+        titles = [e.find(SVG + "title").text for e in self.svg.iter(SVG + "polyline")]
+        self.assertEqual(sum(int(t.split(": ")[1].split()[0]) for t in titles), 5)
+
+    def test_y_axis_is_throughput_per_second(self):
+        texts = [e.text or "" for e in self.svg.iter(SVG + "text")]
+        self.assertIn("throughput (completed ops/s)", texts)
+
+
+class Boxes(HTMLParser):
+    """Collects the class lists of the timeline's op boxes and its notices."""
+
+    def __init__(self):
+        super().__init__()
+        self.ops: list[list[str]] = []
+        self.notes = 0
+
+    def handle_starttag(self, tag, attrs):
+        classes = (dict(attrs).get("class") or "").split()
+        if "op" in classes:
+            self.ops.append(classes)
+        if "note" in classes:
+            self.notes += 1
+
+
+def boxes(text: str) -> Boxes:
+    parser = Boxes()
+    parser.feed(text)
+    return parser
+
+
+class Timeline(unittest.TestCase):
+    def test_one_box_per_op_including_the_nemesis_and_open_ops(self):
+        self.assertEqual(len(boxes(timeline_html(SMALL_HISTORY)).ops), 6 + 3)
+
+    def test_boxes_are_coloured_by_completion_type(self):
+        kinds = [c[1] for c in boxes(timeline_html(SMALL_HISTORY)).ops]
+        self.assertEqual({k: kinds.count(k) for k in set(kinds)}, {"ok": 3, "fail": 1, "info": 1 + 3, "pending": 1})
+
+    def test_a_long_history_is_cut_with_a_notice(self):
+        with mock.patch.object(plots, "TIMELINE_OP_LIMIT", 3):
+            page = boxes(timeline_html(SMALL_HISTORY))
+        self.assertEqual((len(page.ops), page.notes), (3, 1))
+
+
+def journal_event(kind: str, time: int, mid: int, src: str, dest: str, body: dict) -> dict:
+    return {"event": kind, "time": time, "message": {"id": mid, "src": src, "dest": dest, "body": body}}
+
+
+def exchange(time: int, mid: int, src: str, dest: str, body: dict, delivered: bool = True) -> list[dict]:
+    sent = [journal_event("send", time, mid, src, dest, body)]
+    return sent + ([journal_event("recv", time + MS, mid, src, dest, body)] if delivered else [])
+
+
+JOURNAL = [
+    *exchange(0, 1, "c1", "n1", {"type": "init", "msg_id": 1, "node_id": "n1", "node_ids": ["n1", "n2"]}),
+    *exchange(1, 2, "n1", "c1", {"type": "init_ok", "in_reply_to": 1}),
+    *exchange(10 * MS, 3, "c3", "n1", {"type": "broadcast", "msg_id": 1, "message": 7}),
+    *exchange(20 * MS, 4, "n1", "n2", {"type": "gossip", "msg_id": 2, "values": [7]}),
+    *exchange(30 * MS, 5, "n1", "c3", {"type": "broadcast_ok", "in_reply_to": 1}),
+    *exchange(40 * MS, 6, "n2", "seq-kv", {"type": "read", "msg_id": 3, "key": "<x>"}),
+    *exchange(50 * MS, 7, "seq-kv", "n2", {"type": "error", "in_reply_to": 3, "code": 20, "text": "no key"}),
+    *exchange(60 * MS, 8, "n2", "n1", {"type": "gossip", "msg_id": 4, "values": [7]}, delivered=False),
+]
+
+
+def write_journal(directory: Path, events: list[dict]) -> Path:
+    path = directory / "net-journal.jsonl"
+    path.write_text("".join(json.dumps(e) + "\n" for e in events), encoding="utf-8")
+    return path
+
+
+class MessagesDiagram(unittest.TestCase):
+    def setUp(self):
+        self.dir = Path(tempfile.mkdtemp(prefix="glomers-msgs-"))
+        self.events, self.hidden = read_journal(write_journal(self.dir, JOURNAL))
+        self.svg = parse_svg(messages_svg(self.events, self.hidden))
+
+    def test_init_and_init_ok_are_left_out(self):
+        self.assertEqual((len(self.events), self.hidden), (len(JOURNAL) - 4, 0))
+
+    def arrows(self, *classes: str) -> list[ET.Element]:
+        """Drawn messages (the legend's samples have no hover text)."""
+        return [g for g in with_class(self.svg, "msg", *classes) if g.find(SVG + "title") is not None]
+
+    def test_one_arrow_per_delivered_message_coloured_by_kind(self):
+        delivered = [g for g in self.arrows() if "dropped" not in g.get("class")]
+        kinds = [g.get("class").split()[1] for g in delivered]
+        self.assertEqual({k: kinds.count(k) for k in set(kinds)}, {"client": 2, "server": 2, "error": 1})
+
+    def test_a_message_never_received_is_a_stub(self):
+        stubs = self.arrows("dropped")
+        self.assertEqual(len(stubs), 1)
+        self.assertIn("n2 → n1", stubs[0].find(SVG + "title").text)
+
+    def test_hovering_an_arrow_shows_the_whole_body(self):
+        titles = [t.text for t in self.svg.iter(SVG + "title")]
+        self.assertTrue(any('"key":"<x>"' in t for t in titles))
+
+    def test_one_lifeline_per_participant(self):
+        # c1 only spoke during init, which is left out.
+        self.assertEqual(len(with_class(self.svg, "lifeline")), len(["c3", "n1", "n2", "seq-kv"]))
+
+    def test_events_past_the_limit_are_not_parsed_and_are_counted_in_a_notice(self):
+        path = write_journal(self.dir, JOURNAL)
+        with open(path, "a", encoding="utf-8") as f:
+            f.write("this line is never parsed\n")
+        events, hidden = read_journal(path, limit=3)
+        notice = [e.text for e in with_class(parse_svg(messages_svg(events, hidden)), "note")]
+        self.assertEqual((len(events), hidden), (3, len(JOURNAL) - 4 - 3 + 1))
+        self.assertEqual(notice, [f"{hidden} later network events not shown"])
+
+    def test_node_output_that_xml_forbids_still_gives_a_well_formed_file(self):
+        nasty = exchange(0, 1, "n1", "n2", {"type": "gossip", "msg_id": 1, "text": "\x01<b>&\ud800"})
+        parse_svg(messages_svg(nasty))
+
+
+class RenderAll(unittest.TestCase):
+    def test_writes_the_four_pictures_of_a_run(self):
+        run = Path(tempfile.mkdtemp(prefix="glomers-run-"))
+        (run / "history.jsonl").write_text("".join(json.dumps(op) + "\n" for op in SMALL_HISTORY))
+        write_journal(run, JOURNAL)
+        written = render_all(run)
+        self.assertEqual(sorted(p.name for p in written),
+                         ["latency.svg", "messages.svg", "rate.svg", "timeline.html"])
+        for svg in ("latency.svg", "rate.svg", "messages.svg"):
+            ET.parse(run / svg)
+
+    def test_a_run_without_a_journal_gets_no_message_diagram(self):
+        run = Path(tempfile.mkdtemp(prefix="glomers-run-"))
+        (run / "history.jsonl").write_text("".join(json.dumps(op) + "\n" for op in SMALL_HISTORY))
+        self.assertNotIn("messages.svg", [p.name for p in render_all(run)])
+
+    def test_messages_svg_is_written_into_the_run_directory(self):
+        run = Path(tempfile.mkdtemp(prefix="glomers-run-"))
+        write_journal(run, JOURNAL)
+        self.assertEqual(write_messages_svg(run), run / "messages.svg")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,176 @@
+"""``serve``: the index of stored runs and the files under store/, and nothing else."""
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import subprocess
+import tempfile
+import threading
+import unittest
+from pathlib import Path
+
+from tests.harness.serve import index_page, make_server, parse_args
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def make_run(store: Path, workload: str, stamp: str, results: dict | None, nodes: int = 3) -> Path:
+    run = store / workload / stamp
+    (run / "node-logs").mkdir(parents=True)
+    for k in range(1, nodes + 1):
+        (run / "node-logs" / f"n{k}.log").write_text("")
+    (run / "history.jsonl").write_text('{"index": 0}\n')
+    (run / "latency.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
+    if results is not None:
+        (run / "results.json").write_text(json.dumps(results))
+    return run
+
+
+class StoreFixture(unittest.TestCase):
+    """A store with three runs and a secret file beside it, served on a free port."""
+
+    def setUp(self):
+        root = Path(tempfile.mkdtemp(prefix="glomers-serve-"))
+        self.store = root / "store"
+        (root / "secret.txt").write_text("outside the store")
+        self.old = make_run(self.store, "broadcast", "20240101T100000.000+0000", {
+            "valid?": True,
+            "net": {"servers": {"msgs-per-op": 12.25}},
+            "workload": {"stable-latencies": {"0.5": 123, "1": 456}},
+            "availability": {"ok-fraction": 0.875},
+        }, nodes=5)
+        self.mid = make_run(self.store, "g-counter", "20240102T100000.000+0000", {"valid?": False})
+        self.new = make_run(self.store, "broadcast", "20240103T100000.000+0000", {"valid?": "unknown"})
+        (self.store / "latest").symlink_to(self.new)
+        (self.store / "broadcast" / "latest").symlink_to(self.new)
+        (self.new / "escape.txt").symlink_to(root / "secret.txt")
+        self.server = make_server("127.0.0.1", 0, self.store, quiet=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        self.thread.start()
+
+    def tearDown(self):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+    def get(self, path: str) -> tuple[int, str, bytes]:
+        """GET ``path`` sent exactly as written (no client-side normalisation)."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.server.server_address[1], timeout=10)
+        try:
+            conn.request("GET", path)
+            response = conn.getresponse()
+            return response.status, response.getheader("Content-Type", ""), response.read()
+        finally:
+            conn.close()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/"
+
+
+class Index(StoreFixture):
+    def index(self) -> str:
+        status, kind, body = self.get("/")
+        self.assertEqual((status, kind), (200, "text/html; charset=utf-8"))
+        return body.decode()
+
+    def test_lists_runs_newest_first(self):
+        page = self.index()
+        positions = [page.index(f'href="/{run.parent.name}/{run.name.replace("+", "%2B")}/"')
+                     for run in (self.new, self.mid, self.old)]
+        self.assertEqual(positions, sorted(positions))
+
+    def test_the_latest_symlinks_do_not_repeat_a_run(self):
+        self.assertEqual(self.index().count('<tr class="run '), 3)
+
+    def test_runs_are_coloured_by_validity(self):
+        page = self.index()
+        self.assertEqual([page.count(f'<tr class="run {v}"') for v in ("valid", "invalid", "unknown")], [1, 1, 1])
+
+    def test_shows_workload_node_count_and_key_figures(self):
+        row = self.index().split('<tr class="run valid"')[1].split("</tr>")[0]
+        for text in ("broadcast", ">5<", "12.25", "123 ms", "456 ms", "0.875"):
+            self.assertIn(text, row)
+
+    def test_links_each_file_of_a_run(self):
+        row = self.index().split('<tr class="run invalid"')[1].split("</tr>")[0]
+        for name in ("latency.svg", "results.json", "history.jsonl", "node-logs/"):
+            self.assertIn(f'href="/g-counter/20240102T100000.000%2B0000/{name}"', row)
+
+    def test_an_empty_store_says_so(self):
+        self.assertIn(b"No runs stored yet", index_page(self.store / "nothing-here"))
+
+
+class Files(StoreFixture):
+    def test_serves_a_run_file(self):
+        status, kind, body = self.get("/broadcast/20240101T100000.000%2B0000/results.json")
+        self.assertEqual((status, json.loads(body)["valid?"]), (200, True))
+
+    def test_svg_is_served_as_an_image(self):
+        status, kind, _ = self.get("/broadcast/20240101T100000.000%2B0000/latency.svg")
+        self.assertEqual((status, kind), (200, "image/svg+xml"))
+
+    def test_follows_the_latest_symlink_inside_the_store(self):
+        status, _, body = self.get("/latest/results.json")
+        self.assertEqual((status, json.loads(body)["valid?"]), (200, "unknown"))
+
+    def test_lists_a_directory(self):
+        status, _, body = self.get("/broadcast/20240101T100000.000%2B0000/node-logs/")
+        self.assertEqual(status, 200)
+        self.assertIn(b'href="n5.log"', body)
+
+    def test_a_missing_file_is_not_found(self):
+        self.assertEqual(self.get("/broadcast/nope.txt")[0], 404)
+
+
+class Refusals(StoreFixture):
+    def assertRefused(self, path: str):
+        status, _, body = self.get(path)
+        self.assertEqual(status, 403, path)
+        self.assertNotIn(b"outside the store", body)
+
+    def test_refuses_parent_directory_segments(self):
+        self.assertRefused("/../secret.txt")
+
+    def test_refuses_encoded_parent_directory_segments(self):
+        self.assertRefused("/%2e%2e/secret.txt")
+        self.assertRefused("/broadcast/%2E%2E/%2E%2E/secret.txt")
+
+    def test_refuses_absolute_paths(self):
+        self.assertRefused("/%2Fetc%2Fpasswd")
+        self.assertRefused("/%2F%2Fetc/passwd")
+
+    def test_a_doubled_leading_slash_stays_inside_the_store(self):
+        # http.server folds a leading "//" into "/", so this names store/etc/passwd.
+        self.assertEqual(self.get("//etc/passwd")[0], 404)
+
+    def test_refuses_symlinks_that_lead_out_of_the_store(self):
+        self.assertRefused("/latest/escape.txt")
+
+
+class CommandLine(unittest.TestCase):
+    def test_binds_to_loopback_on_8080_by_default(self):
+        args = parse_args([])
+        self.assertEqual((args.host, args.port), ("127.0.0.1", 8080))
+
+    def test_host_and_port_flags(self):
+        args = parse_args(["-b", "0.0.0.0", "-p", "9000"])
+        self.assertEqual((args.host, args.port), ("0.0.0.0", 9000))
+
+
+@unittest.skipUnless(CHROMIUM.exists(), "headless browser check skipped: /usr/bin/chromium is not installed")
+class Browser(StoreFixture):
+    def test_the_index_renders_in_headless_chromium(self):
+        profile = tempfile.mkdtemp(prefix="glomers-chromium-")
+        dom = subprocess.run(
+            [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={profile}",
+             "--dump-dom", self.url],
+            capture_output=True, text=True, timeout=60, env=dict(os.environ, HOME=profile),
+        ).stdout
+        self.assertEqual(dom.count('class="run '), 3)
+        self.assertIn("12.25", dom)
+
+
+if __name__ == "__main__":
+    unittest.main()
