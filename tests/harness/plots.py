@@ -19,7 +19,7 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable
 
 NS_PER_S = 1_000_000_000
 NS_PER_MS = 1_000_000
@@ -96,24 +96,21 @@ def load_history(run_dir: Path) -> list[dict]:
         return [json.loads(line) for line in f if line.strip()]
 
 
-def op_pairs(history: list[dict]) -> Iterator[tuple[dict, dict | None]]:
+def op_pairs(history: list[dict]) -> list[tuple[dict, dict | None]]:
     """Every op's invocation with its completion (None if it never completed), in invoke order.
 
     A process runs one op at a time, so its next op after an invocation completes it. The
     nemesis logs both halves of its ops as ``info`` (spec §4.4): its ops simply alternate."""
-    open_ops: dict[Any, dict] = {}
-    order: list[dict] = []
-    done: dict[int, dict] = {}
+    pairs: list[list] = []
+    open_at: dict[Any, int] = {}     # process -> index in pairs of its open op
     for op in history:
         p = op["process"]
-        opening = op["type"] == "invoke" or (p == "nemesis" and p not in open_ops)
-        if opening:
-            open_ops[p] = op
-            order.append(op)
-        elif p in open_ops:
-            done[id(open_ops.pop(p))] = op
-    for invoke in order:
-        yield invoke, done.get(id(invoke))
+        if op["type"] == "invoke" or (p == "nemesis" and p not in open_at):
+            open_at[p] = len(pairs)
+            pairs.append([op, None])
+        elif p in open_at:
+            pairs[open_at.pop(p)][1] = op
+    return [(invoke, done) for invoke, done in pairs]
 
 
 def client_ops(history: list[dict]) -> list[tuple[dict, dict]]:
@@ -137,7 +134,7 @@ def partition_periods(history: list[dict]) -> list[tuple[int, int]]:
             periods.append((began, done["time"]))
             began = None
     if began is not None:
-        periods.append((began, max(began, history[-1]["time"])))
+        periods.append((began, max(op["time"] for op in history)))
     return periods
 
 
@@ -264,19 +261,22 @@ PARTITION_SWATCH = '<rect class="partition" x="-5" y="-6" width="10" height="12"
 
 # --- latency.svg ----------------------------------------------------------------------------
 
-# One marker shape per `f`, drawn centred on (x, y) with size r.
-def _circle(x: float, y: float, r: float) -> str:
-    return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}"'
+# One marker shape per `f`: each draws an element of class ``cls`` centred on (x, y), size r.
+Marker = Callable[[float, float, float, str], str]
 
 
-def _polygon(points: list[tuple[float, float]]) -> Any:
-    def draw(x: float, y: float, r: float) -> str:
-        pts = " ".join(f"{x + dx * r:.1f},{y + dy * r:.1f}" for dx, dy in points)
-        return f'<polygon points="{pts}"'
+def _circle(x: float, y: float, r: float, cls: str) -> str:
+    return f'<circle class="{cls}" cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}"/>'
+
+
+def _polygon(corners: list[tuple[float, float]]) -> Marker:
+    def draw(x: float, y: float, r: float, cls: str) -> str:
+        points = " ".join(f"{x + dx * r:.1f},{y + dy * r:.1f}" for dx, dy in corners)
+        return f'<polygon class="{cls}" points="{points}"/>'
     return draw
 
 
-MARKERS = [
+MARKERS: list[Marker] = [
     _circle,
     _polygon([(-1, -1), (1, -1), (1, 1), (-1, 1)]),                   # square
     _polygon([(0, -1.3), (1.2, 1), (-1.2, 1)]),                        # triangle
@@ -309,10 +309,10 @@ def latency_svg(history: list[dict]) -> str:
     body += frame.axes("time the op started (s)", "latency (ms, log scale)")
     body.append('<g class="marks">')
     for start, latency, kind, f in points:
-        body.append(f'{shape[f](frame.px(start), frame.py(latency), 3.2)} class="mark {esc(kind)}"/>')
+        body.append(shape[f](frame.px(start), frame.py(latency), 3.2, f"mark {esc(kind)}"))
     body.append("</g>")
     legend = [(type_swatch(t), t) for t in TYPES]
-    legend += [(f'{shape[f](0, 0, 4)} class="key"/>', f"f = {f}") for f in fs]
+    legend += [(shape[f](0, 0, 4, "key"), f"f = {f}") for f in fs]
     legend.append((PARTITION_SWATCH, "partition"))
     body += frame.legend(legend)
     if not points:

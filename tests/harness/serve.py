@@ -122,14 +122,14 @@ def page(title: str, body: str) -> bytes:
 
 
 def index_page(store: Path) -> bytes:
+    """The table of runs: validity, start, workload, node count, key figures, files."""
     runs = find_runs(store)
     rows = []
     for run in runs:
         label, colour = VALIDITY[run.validity]
         base = "/" + quote(run.path.as_posix()) + "/"
         links = " ".join(f'<a href="{base}{quote(n)}">{html.escape(n)}</a>' for n in run.files)
-        workload = dig(run.results, "workload")
-        stable = dig(workload, "stable-latencies")
+        stable = dig(run.results, "workload", "stable-latencies")
         when = run.started.strftime("%Y-%m-%d %H:%M:%S") if run.started else run.path.name
         rows.append(
             f'<tr class="run {label}"><td class="verdict" style="border-left-color:{colour}">'
@@ -145,13 +145,14 @@ def index_page(store: Path) -> bytes:
     table = ("<table><tr><th>validity</th><th>started</th><th>workload</th><th>nodes</th>"
              "<th>servers msgs/op</th><th>stable latency median</th><th>stable latency max</th>"
              "<th>ok fraction</th><th>files</th></tr>\n" + "\n".join(rows) + "</table>")
-    intro = (f"<h1>Test runs in {html.escape(str(store))}</h1><p>{len(runs)} run{'' if len(runs) == 1 else 's'}, "
-             "newest first. "
+    plural = "" if len(runs) == 1 else "s"
+    intro = (f"<h1>Test runs in {html.escape(str(store))}</h1><p>{len(runs)} run{plural}, newest first. "
              "Figures missing from a run's results are shown as –.</p>")
     return page("Test runs", intro + (table if runs else "<p>No runs stored yet.</p>"))
 
 
 def listing_page(store: Path, directory: Path) -> bytes:
+    """A directory under the store (``store`` resolved): its entries, and a run's plots."""
     rel = directory.relative_to(store).as_posix()
     entries = sorted(directory.iterdir(), key=lambda p: p.name)
     items = "\n".join(f'<li><a href="{quote(p.name)}{"/" if p.is_dir() else ""}">'

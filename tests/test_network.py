@@ -1,0 +1,194 @@
+"""The simulated network: latency, delivery order, partitions decided at take time, journal."""
+from __future__ import annotations
+
+import asyncio
+import random
+import statistics
+import unittest
+
+from tests.harness.clock import Clock
+from tests.harness.network import Latency, Network, UnknownId
+
+
+def make_network(latency_ms: int = 0, dist: str = "constant") -> Network:
+    return Network(Latency(latency_ms, dist, random.Random(1)), Clock(), log=lambda line: None)
+
+
+class Inbox:
+    """Collects delivered messages with the loop time they arrived at."""
+
+    def __init__(self) -> None:
+        self.got: list[tuple[float, dict]] = []
+
+    def __call__(self, msg: dict) -> None:
+        self.got.append((asyncio.get_running_loop().time(), msg))
+
+    def bodies(self) -> list:
+        return [m["body"] for _, m in self.got]
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+class LatencyDistributions(unittest.TestCase):
+    def test_constant_is_exactly_the_mean(self):
+        lat = Latency(100, "constant", random.Random(1))
+        self.assertEqual({lat.draw_ms() for _ in range(100)}, {100})
+
+    def test_uniform_covers_zero_to_twice_the_mean_minus_one(self):
+        lat = Latency(10, "uniform", random.Random(1))
+        draws = [lat.draw_ms() for _ in range(20000)]
+        self.assertEqual((min(draws), max(draws)), (0, 19))
+        self.assertAlmostEqual(statistics.mean(draws), 9.5, delta=0.2)
+
+    def test_exponential_has_the_mean_and_whole_milliseconds(self):
+        lat = Latency(50, "exponential", random.Random(1))
+        draws = [lat.draw_ms() for _ in range(20000)]
+        self.assertTrue(all(isinstance(d, int) and d >= 0 for d in draws))
+        self.assertAlmostEqual(statistics.mean(draws), 49.5, delta=2.0)
+
+    def test_zero_mean_means_no_delay_for_every_distribution(self):
+        for dist in ("constant", "uniform", "exponential"):
+            self.assertEqual(Latency(0, dist, random.Random(1)).draw_ms(), 0)
+
+
+class Delivery(unittest.TestCase):
+    def test_inter_node_messages_wait_for_their_latency(self):
+        async def scenario():
+            net, inbox = make_network(30), Inbox()
+            net.register("n0", lambda m: None)
+            net.register("n1", inbox)
+            sent = asyncio.get_running_loop().time()
+            net.send({"src": "n0", "dest": "n1", "body": {"type": "x"}})
+            await asyncio.sleep(0.1)
+            await net.close()
+            return sent, inbox
+        sent, inbox = run(scenario())
+        self.assertEqual(len(inbox.got), 1)
+        self.assertGreaterEqual(inbox.got[0][0] - sent, 0.030)
+
+    def test_client_traffic_has_no_latency(self):
+        async def scenario():
+            net, inbox = make_network(1000), Inbox()
+            net.register("c1", lambda m: None)
+            net.register("n1", inbox)
+            net.send({"src": "c1", "dest": "n1", "body": {"type": "x"}})
+            await asyncio.sleep(0.05)
+            await net.close()
+            return inbox
+        self.assertEqual(len(run(scenario()).got), 1)
+
+    def test_messages_to_one_receiver_arrive_in_send_order_with_constant_latency(self):
+        async def scenario():
+            net, inbox = make_network(5), Inbox()
+            net.register("n0", lambda m: None)
+            net.register("n1", inbox)
+            for i in range(50):
+                net.send({"src": "n0", "dest": "n1", "body": {"i": i}})
+            await asyncio.sleep(0.1)
+            await net.close()
+            return inbox
+        self.assertEqual([b["i"] for b in run(scenario()).bodies()], list(range(50)))
+
+    def test_a_message_waits_behind_a_head_that_is_not_yet_due(self):
+        async def scenario():
+            net, inbox = make_network(50), Inbox()
+            net.register("n0", lambda m: None)
+            net.register("c1", lambda m: None)
+            net.register("n1", inbox)
+            net.send({"src": "n0", "dest": "n1", "body": {"i": "slow"}})
+            await asyncio.sleep(0.005)
+            net.send({"src": "c1", "dest": "n1", "body": {"i": "instant"}})
+            await asyncio.sleep(0.1)
+            await net.close()
+            return inbox
+        self.assertEqual([b["i"] for b in run(scenario()).bodies()], ["slow", "instant"])
+
+    def test_unknown_source_or_destination_is_rejected_and_not_journaled(self):
+        async def scenario():
+            net = make_network()
+            net.register("n0", lambda m: None)
+            with self.assertRaises(UnknownId):
+                net.send({"src": "n0", "dest": "n9", "body": {}})
+            with self.assertRaises(UnknownId):
+                net.send({"src": "n9", "dest": "n0", "body": {}})
+            await net.close()
+            return net.journal
+        self.assertEqual(run(scenario()), [])
+
+    def test_message_ids_are_global_and_start_at_zero(self):
+        async def scenario():
+            net = make_network()
+            net.register("n0", lambda m: None)
+            net.register("n1", lambda m: None)
+            for _ in range(3):
+                net.send({"src": "n0", "dest": "n1", "body": {}})
+            await asyncio.sleep(0.01)
+            await net.close()
+            return net.journal
+        sends = [m["id"] for kind, _, m in run(scenario()) if kind == "send"]
+        self.assertEqual(sends, [0, 1, 2])
+
+
+class Partitions(unittest.TestCase):
+    def test_a_message_sent_during_a_partition_is_dropped_and_never_redelivered(self):
+        async def scenario():
+            net, inbox = make_network(0), Inbox()
+            net.register("n0", lambda m: None)
+            net.register("n1", inbox)
+            net.partition({"n1": {"n0"}})
+            net.send({"src": "n0", "dest": "n1", "body": {"i": 1}})
+            await asyncio.sleep(0.02)
+            net.heal()
+            await asyncio.sleep(0.02)
+            await net.close()
+            return net, inbox
+        net, inbox = run(scenario())
+        self.assertEqual(inbox.got, [])
+        self.assertEqual([k for k, _, _ in net.journal], ["send"])
+
+    def test_a_message_already_taken_before_the_partition_is_still_delivered(self):
+        async def scenario():
+            net, inbox = make_network(40), Inbox()
+            net.register("n0", lambda m: None)
+            net.register("n1", inbox)
+            net.send({"src": "n0", "dest": "n1", "body": {"i": 1}})
+            await asyncio.sleep(0.01)          # taken, now sleeping until its deadline
+            net.partition({"n1": {"n0"}})
+            await asyncio.sleep(0.08)
+            await net.close()
+            return inbox
+        self.assertEqual(run(scenario()).bodies(), [{"i": 1}])
+
+    def test_a_message_queued_behind_the_head_is_judged_when_it_is_taken(self):
+        async def scenario():
+            net, inbox = make_network(40), Inbox()
+            net.register("n0", lambda m: None)
+            net.register("n1", inbox)
+            net.send({"src": "n0", "dest": "n1", "body": {"i": 1}})
+            await asyncio.sleep(0.01)
+            net.send({"src": "n0", "dest": "n1", "body": {"i": 2}})   # queued behind i=1
+            net.partition({"n1": {"n0"}})
+            await asyncio.sleep(0.12)
+            await net.close()
+            return inbox
+        self.assertEqual(run(scenario()).bodies(), [{"i": 1}])
+
+    def test_a_grudge_is_one_way(self):
+        async def scenario():
+            net, to_n0, to_n1 = make_network(0), Inbox(), Inbox()
+            net.register("n0", to_n0)
+            net.register("n1", to_n1)
+            net.partition({"n1": {"n0"}})
+            net.send({"src": "n0", "dest": "n1", "body": {}})
+            net.send({"src": "n1", "dest": "n0", "body": {}})
+            await asyncio.sleep(0.02)
+            await net.close()
+            return to_n0, to_n1
+        to_n0, to_n1 = run(scenario())
+        self.assertEqual((len(to_n0.got), len(to_n1.got)), (1, 0))
+
+
+if __name__ == "__main__":
+    unittest.main()
