@@ -132,4 +132,4 @@ def _write_lines(path: Path, lines: Iterable[str]) -> None:
 
 
 def _read_lines(path: Path) -> list[str]:
-    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [line for line in path.read_text(encoding="utf-8").split("\n") if line.strip()]
