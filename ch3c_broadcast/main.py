@@ -6,9 +6,10 @@ A message lost in a partition is never redelivered, so nobody may fire and forge
 keeps offering a value to a peer until it knows the peer has it. For that, each node tracks
 per peer the values the peer is known to hold: those it acknowledged, and those it sent us.
 Every SYNC_INTERVAL the node sends each peer, in one RPC, all the values the peer is not known
-to hold; the reply marks them as held. A push lost in a partition simply times out, and the
-next round sends those values again, with anything new. Once the network heals, one round
-closes every gap.
+to hold; the reply marks them as held. A push lost in a partition times out, and a later round
+offers those values again, with anything new. Only one push per peer is in flight at a time,
+so a partitioned peer costs one message per PUSH_TIMEOUT, not one per round. Once the network
+heals, one round closes every gap.
 
 Periodic sync rather than an immediate push per value batches all that was learnt in an
 interval into one message per peer. The price is up to SYNC_INTERVAL of extra latency, which
@@ -20,11 +21,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from common import Message, Node, RPCError  # noqa: E402  (importable once the path is set)
 
-SYNC_INTERVAL = 0.25   # seconds between sync rounds, and each push's RPC timeout
+SYNC_INTERVAL = 0.25   # seconds between sync rounds
+PUSH_TIMEOUT = 1.0     # seconds to wait for a push's acknowledgement
 
 node = Node()
 messages: set[int] = set()
 held_by: dict[str, set[int]] = {}   # peer -> the values it is known to hold
+in_flight: set[str] = set()          # peers with a push awaiting its acknowledgement
 
 
 @node.on_init
@@ -61,17 +64,20 @@ def gossip(msg: Message) -> None:
 def sync() -> None:
     for peer, held in held_by.items():
         missing = messages - held
-        if missing:
+        if missing and peer not in in_flight:
+            in_flight.add(peer)
             node.spawn(push(peer, missing))
 
 
 async def push(peer: str, values: set[int]) -> None:
     try:
         await node.rpc(peer, {"type": "gossip", "messages": list(values)},
-                       timeout=SYNC_INTERVAL)
+                       timeout=PUSH_TIMEOUT)
+        held_by[peer].update(values)
     except RPCError:
-        return   # lost, or too slow: the next round offers these values again
-    held_by[peer].update(values)
+        pass   # lost, or too slow: a later round offers these values again
+    finally:
+        in_flight.discard(peer)
 
 
 if __name__ == "__main__":

@@ -748,6 +748,8 @@ class _SccSearch:
     def _from(self, start: int, spec: CycleSpec, first: int) -> list[int] | None:
         """The shortest simple cycle through ``start`` (whose first edge is a ``first``
         one) that fits ``spec``, as breadth-first search over (vertex, state) finds it."""
+        if time.monotonic() > self.deadline:
+            raise SearchTimeout()
         init = ((1 << len(spec.required)) - 1, 0, False, False)
         parent: dict[tuple, tuple | None] = {}
         queue: deque = deque()
@@ -978,17 +980,21 @@ def result_map(anomalies: dict[str, Any], prohibited: frozenset[str],
             "anomaly-types": sorted(shown), "anomalies": shown, **boundary(anomalies)}
 
 
-def check(history: list[dict], consistency_models: Iterable[str]) -> dict:
-    """The txn-rw-register verdict: Elle's result under Maelstrom's wrapper (spec §6.9).
-
-    Cycle-search timeouts are dropped; then the history is valid iff nothing is left
-    reported. Elle's errors give ``{"valid?": "unknown", "error": ...}``."""
-    try:
-        result = elle_check(history, consistency_models)
-    except CheckerError as e:
-        return {"valid?": "unknown", "error": str(e)}
+def maelstrom_wrapper(result: dict) -> dict:
+    """Maelstrom's txn-rw-register wrapper around Elle's result: cycle-search timeouts are
+    dropped, then the history is valid iff no anomaly type is left."""
     types = [t for t in result.get("anomaly-types", []) if t != "cycle-search-timeout"]
     anomalies = result.get("anomalies")
     if anomalies is not None:
         anomalies = {t: c for t, c in anomalies.items() if t != "cycle-search-timeout"}
     return {**result, "anomaly-types": types, "anomalies": anomalies, "valid?": not types}
+
+
+def check(history: list[dict], consistency_models: Iterable[str],
+          cycle_search_timeout: float = CYCLE_SEARCH_TIMEOUT_S) -> dict:
+    """The txn-rw-register verdict (spec §6.9): Elle's result under Maelstrom's wrapper, or
+    ``{"valid?": "unknown", "error": ...}`` where Elle throws."""
+    try:
+        return maelstrom_wrapper(elle_check(history, consistency_models, cycle_search_timeout))
+    except CheckerError as e:
+        return {"valid?": "unknown", "error": str(e)}
