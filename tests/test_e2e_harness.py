@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 import tempfile
 import unittest
 from pathlib import Path
 
-from tests.support import node, run_harness
+from tests.support import ROOT, node, run_harness
 
 BROKEN = "tests/broken_nodes/"
 
@@ -92,6 +94,17 @@ class BrokenNodeVerdicts(unittest.TestCase):
         self.assertEqual(run.results["stats"]["ok-count"], 0)
         self.assertIn("n0", run.results["harness"]["silenced-nodes"])
         self.assertIn("not JSON", run.stderr)
+
+
+class Analyze(unittest.TestCase):
+    def test_analyze_re_checks_a_stored_run_and_reaches_the_same_verdict(self):
+        workdir = tempfile.mkdtemp(prefix="glomers-analyze-")
+        run = run_harness("-w", "echo", "--bin", node(BROKEN + "echo_wrong.py"), "--node-count", "1",
+                          "--time-limit", "1", "--rate", "10", cwd=workdir)
+        again = subprocess.run([sys.executable, "-m", "tests.harness", "analyze"], cwd=workdir,
+                               env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True, text=True)
+        self.assertEqual((run.returncode, again.returncode), (1, 1), again.stderr)
+        self.assertIn("Analysis invalid!", again.stdout)
 
 
 class RunsThatCannotStart(unittest.TestCase):

@@ -1,4 +1,4 @@
-"""``python3 -m tests.harness COMMAND ...``: test (as ``maelstrom test``) and serve."""
+"""``python3 -m tests.harness COMMAND ...``: test (as ``maelstrom test``), analyze and serve."""
 from __future__ import annotations
 
 import sys
@@ -9,6 +9,7 @@ USAGE = """Usage: python3 -m tests.harness COMMAND [OPTIONS ...]
 
 Commands:
   test    run a test, with the same flags as `maelstrom test` (see `test --help`)
+  analyze re-run the checkers on a stored run (`analyze -t -1`: the newest)
   serve   browse stored runs in a web page (`serve -p PORT`)
 """
 
@@ -31,6 +32,9 @@ def main(argv: list[str]) -> int:
                   "(it hangs or fails); this harness uses 0 ms.", file=sys.stderr)
         from .runner import run_tests
         return run_tests(opts)
+    if command == "analyze":
+        from .analyze import main as analyze_main
+        return analyze_main(rest)
     if command == "serve":
         from .serve import main as serve_main
         return serve_main(rest)

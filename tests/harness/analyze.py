@@ -1,0 +1,48 @@
+"""``analyze``: re-run the checkers on a stored run (as ``maelstrom analyze``).
+
+The run's own command line (``test.json``) rebuilds its options; the stored history and
+network journal are checked again and ``results.json``/``results.edn`` rewritten. Useful
+after changing a checker, without re-running the nodes.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+from pathlib import Path
+
+from . import results as results_mod
+from . import store
+from .cli import parse_test_args
+from .edn import dumps as edn_dumps
+from .workloads import load as load_workload
+
+
+def find_run(spec: str, base: Path = Path("store")) -> Path:
+    """A run directory from a path, or an index into the stored runs oldest-first (-1: newest)."""
+    if Path(spec).is_dir():
+        return Path(spec)
+    runs = sorted((t.parent for t in base.glob("*/*/test.json")
+                   if not t.parent.is_symlink() and not t.parent.parent.is_symlink()), key=lambda d: d.name)
+    try:
+        return runs[int(spec)]
+    except (ValueError, IndexError):
+        raise SystemExit(f"No stored run {spec!r} (there are {len(runs)} under {base}/)") from None
+
+
+def main(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="python3 -m tests.harness analyze")
+    p.add_argument("-t", "--test", default="-1", help="run directory, or index of a stored run (default -1, the newest)")
+    a = p.parse_args(argv)
+    run_dir = find_run(a.test)
+    test = json.loads((run_dir / "test.json").read_text())
+    opts = parse_test_args(test["argv"])
+    workload = load_workload(opts.workload)(opts, random.Random(test.get("seed")))
+    history = store.read_history(run_dir)
+    previous = store.read_results(run_dir) if (run_dir / "results.json").exists() else {}
+    res = results_mod.compose(history, store.read_journal(run_dir), opts,
+                              results_mod.safely(lambda: workload.check(history)), previous.get("harness"))
+    store.write_results(run_dir, res)
+    print(edn_dumps(res))
+    print(f"\n{results_mod.verdict_line(res['valid?'])}")
+    return results_mod.exit_code(res["valid?"])
