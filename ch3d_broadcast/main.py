@@ -18,37 +18,42 @@ the values the sender lacks, and with its own prefixes if it is the one behind, 
 sent what it lacks. In a run without losses nobody answers, and the digests that go alone
 (idle nodes, and the quiet 10 s before the final reads) add about 0.2 messages per operation.
 
-Values still in flight are not losses: a peer answers a digest only with values it held a whole
-round ago, far longer than a link's latency, so a healthy run never pays for a repair. Repaired
-values count in prefixes like any others, so a node passes on what it was given: after a heal
-the values spread like an epidemic and every node holds every value a few rounds later, well
-within the 10 s before the final reads. Everything is fire-and-forget: whatever a partition
+Values still in flight are not losses: a node does not send a peer a value that reached it by
+the fast path less than IN_FLIGHT ago (ten link latencies), as the peer's copy may be on its
+way, so a healthy run never pays for a repair. Repaired values are old news and count in
+prefixes like any others, so a node passes on at once what it was given: after a heal each
+holder of a value hands it to the peer it tells and to the peer that tells it, the holders
+about triple each round, and every node holds every value a few rounds later, well within the
+10 s before the final reads. Everything is fire-and-forget: whatever a partition
 drops shows up in a later digest as a difference, and is sent again.
 """
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from common import Message, Node  # noqa: E402  (importable only once the path is set)
 
 SYNC_INTERVAL = 1.0   # seconds per round: each node sends one digest per round
+IN_FLIGHT = 1.0       # seconds a value that came by the fast path may still be on its way
 ANSWERS = 2           # an exchange is at most: digest, answer, answer to the answer
 
 node = Node()
 values: set[int] = set()                 # every value this node knows, for reads
 logs: dict[str, dict[int, int]] = {}     # origin -> its sequence number -> value
 prefix: dict[str, int] = {}              # origin -> how many of its values we hold gaplessly
-recent: dict[str, int] = {}              # the prefixes when the current round began
-settled: dict[str, int] = {}             # ... and when the round before began: held a round
+fast_arrival: dict[tuple[str, int], float] = {}   # (origin, seq) -> when it came by fast path
 turn = 0                                 # this round's peer is turn places after us
 due: str | None = None                   # the peer still owed this round's digest
 
 
-def store(origin: str, seq: int, value: int) -> None:
+def store(origin: str, seq: int, value: int, fast: bool = False) -> None:
     log = logs.setdefault(origin, {})
     if seq in log:
         return
     log[seq] = value
+    if fast:
+        fast_arrival[origin, seq] = time.monotonic()
     values.add(value)
     held = prefix.get(origin, 0)
     while held in log:
@@ -66,7 +71,7 @@ def broadcast(msg: Message) -> None:
     value = msg.body["message"]
     if value not in values:
         seq = prefix.get(node.node_id, 0)   # our own values never have gaps
-        store(node.node_id, seq, value)
+        store(node.node_id, seq, value, fast=True)
         for peer in node.peers:
             body = {"type": "gossip", "seq": seq, "message": value}
             if peer == due:                 # the round's digest travels for free
@@ -78,7 +83,7 @@ def broadcast(msg: Message) -> None:
 
 @node.on("gossip")
 def gossip(msg: Message) -> None:
-    store(msg.src, msg.body["seq"], msg.body["message"])
+    store(msg.src, msg.body["seq"], msg.body["message"], fast=True)
     if "have" in msg.body:
         sync(msg)
 
@@ -95,8 +100,7 @@ def topology(msg: Message) -> None:
 
 @node.every(SYNC_INTERVAL)
 def next_round() -> None:
-    global settled, recent, turn, due
-    settled, recent = recent, dict(prefix)
+    global turn, due
     if due is not None:                     # no value went its way: the digest goes alone
         node.send(due, {"type": "sync", **digest()})
     if node.peers:
@@ -111,16 +115,20 @@ def sync(msg: Message) -> None:
         for offset, value in enumerate(batch):
             store(origin, first + offset, value)
     theirs: dict[str, int] = msg.body["have"]
-    answers = msg.body["answers"]
-    # What we learnt lately may still be on its way to the author of a digest; an answer to
-    # our own digest, though, comes from a peer that has seen ours and still lacks these.
-    basis = settled if answers == ANSWERS else prefix
-    missing = [[origin, theirs.get(origin, 0),
-                [logs[origin][seq] for seq in range(theirs.get(origin, 0), prefix[origin])]]
-               for origin, held in basis.items() if held > theirs.get(origin, 0)]
+    missing = []
+    for origin, held in prefix.items():
+        first = theirs.get(origin, 0)
+        if held > first and not in_flight(origin, first):
+            missing.append([origin, first, [logs[origin][seq] for seq in range(first, held)]])
     behind = any(held > prefix.get(origin, 0) for origin, held in theirs.items())
+    answers = msg.body["answers"]
     if answers > 0 and (missing or behind):
         node.send(msg.src, {"type": "sync", **digest(answers - 1, missing)})
+
+
+def in_flight(origin: str, seq: int) -> bool:
+    """Whether our fast-path copy of this value came so lately that a peer's may be on its way."""
+    return time.monotonic() - fast_arrival.get((origin, seq), float("-inf")) < IN_FLIGHT
 
 
 if __name__ == "__main__":

@@ -1,49 +1,57 @@
 #!/usr/bin/env python3
-"""Challenge 3e, efficient broadcast II: as few messages per operation as possible, at a
-bounded latency cost, and still no lost value under partitions.
+"""Challenge 3e, efficient broadcast II: few messages per operation, at a bounded latency
+cost, and still no lost value under partitions.
 
-Usage: ``main.py [FAN_OUT_MS]``. FAN_OUT_MS is the hub's batching interval (default 250);
-Maelstrom passes extra command-line words on to the node, so it can be set per run.
+Usage: ``main.py [FAN_OUT_MS]``: the hub's batching interval in milliseconds (default 350).
+Maelstrom passes extra command-line words on to the node binary, so it can be set per run.
 
-Shape: a star, with the batching done only at its centre
----------------------------------------------------------
+A star, batched only at its centre
+----------------------------------
 The first node of the cluster (``n0``, which also gets twice the client traffic of any other)
-is the hub; every other node is a leaf that talks to the hub only.
+is the hub; every other node is a leaf, and talks to the hub only.
 
 * A leaf sends each value a client broadcasts to it to the hub at once, in one message. At
-  about 2 broadcasts per second per leaf, batching here would save almost nothing and would
-  add its whole wait to the latency.
-* Every FAN_OUT_MS the hub sends each leaf, in one message, all the values that leaf lacks.
-  All leaves get a batch at the same moment, so a value reaches the last of them no later
-  than the first: what matters for stable latency, which ends when the *last* node shows it.
+  about 2 broadcasts per second per leaf, batching there would save few messages and add its
+  whole wait to the latency.
+* Every FAN_OUT_MS the hub sends each leaf, in one message, every value that leaf lacks. All
+  leaves get their batch at the same moment: stable latency ends only when the *last* node
+  shows a value, so a staggered fan-out would cost latency for nothing.
 
-Budget and bound (25 nodes, 100 ms per hop, 100 ops/s of which half are broadcasts): leaves
-send ~46 messages/s to the hub and the hub sends 24 per interval, 96/s at 250 ms; that is
-~140 messages/s, ~1.4 per operation. A value takes one hop to the hub, waits there for the
-next batch, and takes one hop to every leaf: its latency is at most 2 x 100 ms + FAN_OUT_MS
-(450 ms at the default) and on average 200 ms + FAN_OUT_MS / 2, plus processing time.
-Nothing is sent when nothing is new, so a quiet cluster costs no messages.
+Message budget (the official 3e run: 25 nodes, 100 ms per hop, 100 ops/s, half of them
+broadcasts): leaves send one message per broadcast they receive, ~45/s in all; the hub sends
+24 per interval, ~69/s at 350 ms. That is ~115 messages/s, ~1.2 per operation. Nothing is sent
+when nothing is new, so the quiet end of a run costs one confirmation per leaf and no more.
 
-Acknowledgements ride along with the data
------------------------------------------
-Messages can be dropped by partitions, so each node keeps, per neighbour, a `Link`: the values
-the neighbour surely holds, and the messages it has not yet confirmed. Every message carries
+Latency bound: a value known at time t reaches the hub at t + 100 ms and leaves it with the
+next batch, by t + 100 ms + FAN_OUT_MS; the batch is everywhere 100 ms later. Maelstrom hands
+each node its messages one at a time in deadline order (spec §4.3), so with its default
+constant latency a client request that reaches a leaf while the batch is on its way there is
+delivered just after the batch: every read issued after the batch left the hub already shows
+the value. Stable latency is therefore at most 100 ms + FAN_OUT_MS (450 ms at the default)
+plus processing time, and the message cost falls as 24 / FAN_OUT_MS: the interval trades one
+for the other.
+
+Confirmations ride along with the data
+--------------------------------------
+Partitions drop messages, so each node keeps, per neighbour, a `Link`: the values the
+neighbour surely holds, and those offered to it but not yet confirmed. Every message carries
 *all* the values the neighbour is not known to hold, a sequence number, and an ``ack``: the
-highest sequence number received from the neighbour. Since each message repeats everything
-still unconfirmed, confirming message n confirms everything offered up to n, whichever
-messages before it were lost or reordered.
+highest sequence number of a value-carrying message received from the neighbour. As each
+message repeats everything still unconfirmed, confirming message n confirms every value
+offered up to n, whichever messages before it were lost or reordered.
 
-Confirmations cost no messages while data flows: the hub's batches carry them to the leaves,
-and a leaf's next value carries its confirmation to the hub. A node sends a confirmation on
-its own only once the neighbour has been silent for QUIET (the flow has stopped: about one
-message per leaf at the end of a run) or the confirmation is ACK_DEADLINE old (which keeps
-the re-sent sets small).
+While data flows, confirmations cost nothing: the hub's batches carry them to the leaves, and
+a leaf's next value carries its confirmation to the hub. A node confirms on its own only once
+the neighbour has been silent for QUIET (the flow has stopped) or the confirmation is
+ACK_DEADLINE old (which bounds how much each message repeats). Messages without values need
+no confirmation, so confirmations never echo back and forth.
 
-Recovery after a partition: a node that has offered values and heard no confirmation for
-RETRY seconds without sending anything else offers them again, every RETRY, until one
-message gets through. Within RETRY + FAN_OUT_MS + 2 hops of the heal, every value broadcast
-anywhere is everywhere. While the hub itself is cut off, leaves' values wait at their origin
-(and are re-offered) rather than finding another way: a partition costs latency, never values.
+Recovery after a partition: offers that stay unconfirmed while nothing else has been sent for
+RETRY seconds are made again, every RETRY, until one gets through; a value is offered again
+and again until its confirmation arrives. Within RETRY + FAN_OUT_MS + two hops of the heal,
+every value is everywhere. While the hub is cut off, the leaves' values wait at their origins
+(still readable there, and re-offered) instead of finding another way: a partition costs
+latency, never values.
 """
 import asyncio
 import sys
@@ -53,7 +61,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from common import Body, Message, Node  # noqa: E402  (importable only once the path is set)
 
-DEFAULT_FAN_OUT_MS = 250
+DEFAULT_FAN_OUT_MS = 350
 QUIET = 0.5          # a neighbour silent this long has stopped sending: confirm on our own
 ACK_DEADLINE = 2.0   # no confirmation is held back longer than this
 RETRY = 1.5          # offers unconfirmed this long (with nothing sent since) are repeated;
@@ -62,13 +70,13 @@ CHECK_PERIOD = 0.1   # how often links are checked for due confirmations and rep
 
 
 class Link:
-    """This node's knowledge of one neighbour: the values it surely holds, our offers it has
-    not confirmed, and the messages of its that we have not confirmed yet."""
+    """This node's knowledge of one neighbour: the values it surely holds, the values offered
+    to it and not yet confirmed, and whether we owe it a confirmation."""
 
     def __init__(self, peer: str) -> None:
         self.peer = peer
-        self.held: set[int] = set()                 # values the neighbour surely holds
-        self.unconfirmed: dict[int, frozenset[int]] = {}   # our seq -> the values it offered
+        self.held: set[int] = set()          # values the neighbour surely holds
+        self.pending: dict[int, int] = {}    # offered, unconfirmed value -> seq of first offer
         self.seq = 0                 # sequence number of our latest message to the neighbour
         self.last_sent = float("-inf")
         self.received = 0            # highest seq of a value-carrying message from it
@@ -77,50 +85,47 @@ class Link:
         self.last_heard = float("-inf")
 
     def has_news(self, values: set[int]) -> bool:
-        """Whether the neighbour lacks some value that our latest message did not offer."""
-        return bool(values - self.held - self.unconfirmed.get(self.seq, frozenset()))
+        """Whether the neighbour lacks some value that has not been offered to it yet."""
+        return bool((values - self.held).difference(self.pending))
 
     def confirmation_due(self, now: float) -> bool:
         return self.owed_since is not None and (now - self.last_heard >= QUIET
                                                 or now - self.owed_since >= ACK_DEADLINE)
 
     def repeat_due(self, now: float) -> bool:
-        return bool(self.unconfirmed) and now - self.last_sent >= RETRY
+        return bool(self.pending) and now - self.last_sent >= RETRY
 
     def next_message(self, values: set[int], now: float) -> Body:
-        """The message that brings the neighbour up to date, offering every value of
-        ``values`` it is not known to hold and confirming all we have received from it."""
+        """The message that brings the neighbour up to date: it offers every value of
+        ``values`` the neighbour is not known to hold, and confirms all we have received."""
         self.seq += 1
-        offered = frozenset(values - self.held)
-        if offered:
-            self.unconfirmed[self.seq] = offered
+        offered = values - self.held
+        for value in offered:
+            self.pending.setdefault(value, self.seq)
         self.last_sent = now
         self.confirmed, self.owed_since = self.received, None
         return {"type": "gossip", "seq": self.seq, "ack": self.confirmed,
                 "messages": list(offered)}
 
     def receive(self, seq: int, ack: int, values: list[int], now: float) -> None:
-        """Take in a message from the neighbour: the values it sent, it holds; and every
-        value we offered up to message ``ack`` has reached it."""
+        """Take in a message from the neighbour: it holds the values it sent, and it has
+        received our message ``ack``, which offered every value first offered up to then."""
         self.last_heard = now
         if values:
             self.held.update(values)
             self.received = max(self.received, seq)
             if self.received > self.confirmed and self.owed_since is None:
                 self.owed_since = now
-        offered = self.unconfirmed.get(ack)
-        if offered is not None:
-            self.held |= offered
-        # Earlier offers are covered: each repeats all that was unconfirmed when it left.
-        for seq_ in [s for s in self.unconfirmed if s <= ack]:
-            del self.unconfirmed[seq_]
+        for value in [v for v, first in self.pending.items() if first <= ack or v in self.held]:
+            del self.pending[value]
+            self.held.add(value)
 
 
 node = Node()
 messages: set[int] = set()
 links: dict[str, Link] = {}       # neighbour -> link: the hub has 24, a leaf has one
 hub = ""
-fan_out_interval = DEFAULT_FAN_OUT_MS / 1000   # seconds; see the end of the file
+fan_out_interval = DEFAULT_FAN_OUT_MS / 1000   # seconds; the command line may set it
 
 
 @node.on_init
@@ -167,12 +172,12 @@ def topology(msg: Message) -> None:
 
 async def fan_out_forever() -> None:
     """The hub's batches: every `fan_out_interval`, each leaf that lacks a value not yet
-    offered to it gets one message. The schedule is kept to fixed ticks, so slow ticks do
-    not make the interval creep."""
+    offered to it gets one message. Ticks keep to a fixed schedule, so the time a batch
+    takes does not stretch the interval; a tick missed altogether is skipped, not caught up."""
     next_tick = time.monotonic()
     while True:
-        next_tick += fan_out_interval
-        await asyncio.sleep(max(0.0, next_tick - time.monotonic()))
+        next_tick = max(next_tick + fan_out_interval, time.monotonic())
+        await asyncio.sleep(next_tick - time.monotonic())
         now = time.monotonic()
         for link in links.values():
             if link.has_news(messages):

@@ -256,6 +256,17 @@ class Cycles(unittest.TestCase):
         self.assertEqual([s["type"] for s in cycle["steps"]], ["wr", "realtime"])
         self.assertEqual(result["strong-PL-2-cycle-exists"]["errs"][0]["scc-size"], 2)
 
+    def test_real_time_order_is_transitive_across_ops_and_keys(self):
+        h = History()
+        h.poll(1, {"x": [[0, 1]]})
+        h.poll(2, {"y": [[0, 1]]})
+        h.send(3, "x", 1, 0)
+        h.send(4, "y", 1, 0)
+        result = h.check()
+        [component] = result["strong-PL-2-cycle-exists"]["errs"]
+        self.assertEqual(component["scc-size"], 4)
+        self.assertEqual(component["scc"], [1, 3, 5, 7])
+
     def test_a_poll_concurrent_with_the_send_it_returns_makes_no_cycle(self):
         h = History()
         h.invoke(0, "send", [["send", "x", 1]])

@@ -143,6 +143,12 @@ class Cycles(unittest.TestCase):
         self.assertIs(check(h, RU)["valid?"], True)
         self.assertEqual(check(h, RC)["anomaly-types"], ["G1c"])
 
+    def test_result_names_the_weakest_models_ruled_out(self):
+        result = check(history(*self.G1C, concurrent=True), RC)
+        self.assertEqual(result["not"], ["read-committed"])
+        self.assertIn("serializable", result["also-not"])
+        self.assertNotIn("read-uncommitted", result["also-not"])
+
     def test_cycle_report_names_transactions_and_edges(self):
         case = check(history(*self.G1C, concurrent=True), RC)["anomalies"]["G1c"][0]
         self.assertEqual(case["cycle"], 'T1 -wr("x")-> T2 -wr("y")-> T1')

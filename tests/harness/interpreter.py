@@ -168,14 +168,20 @@ class Interpreter:
                 k += 1
                 next_nemesis += self.rng.uniform(0, 2 * interval)
                 continue
-            await self._wait_free()
+            # The next gap runs from when this op was due, so that timer overshoot (the event
+            # loop sleeps in whole milliseconds) does not slow the rate down; but from when a
+            # thread came free if the op had to wait for one, as in Jepsen.
+            issued = next_client
+            if all(self.busy):
+                await self._wait_free()
+                issued = loop.time()
             op = self.workload.next_op(loop.time() - start)
             if op is None:
                 next_client = float("inf")
                 continue
             self._start(self._pick_thread(k), op)
             k += 1
-            next_client = loop.time() + self.rng.uniform(0, 2 / rate)
+            next_client = issued + self.rng.uniform(0, 2 / rate)
         if rate <= 0:
             await asyncio.sleep(max(0.0, cutoff - loop.time()))
         await self.drain()

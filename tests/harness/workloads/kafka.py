@@ -44,6 +44,14 @@ def is_msgs(v) -> bool:
     return is_object(v) and all(is_pairs(pairs) for pairs in v.values())
 
 
+def raise_to(target: dict[str, int], *updates: dict[str, int]) -> dict[str, int]:
+    """Raise ``target``'s value of every key in ``updates`` to the highest one given."""
+    for update in updates:
+        for k, v in update.items():
+            target[k] = max(v, target.get(k, v))
+    return target
+
+
 def key_order(k: str):
     """Integer keys in numeric order, anything else after them."""
     return (0, int(k), "") if k.lstrip("-").isdigit() else (1, 0, k)
@@ -138,10 +146,8 @@ class Kafka(Workload):
             return
         sent, polled = max_send_offsets(completion), max_poll_offsets(completion)
         self._track_unpolled(sent, polled)
-        seen = {k: max(o, sent.get(k, o)) for k, o in polled.items()}
-        seen.update({k: o for k, o in sent.items() if k not in seen})
-        for k, o in seen.items():
-            self.seen_offsets[k] = max(o, self.seen_offsets.get(k, o))
+        seen = raise_to({}, sent, polled)
+        raise_to(self.seen_offsets, seen)
         remaining = self.final_remaining.get(completion["process"] % self.opts.concurrency)
         if remaining is not None and completion["f"] == "poll":
             for k, o in seen.items():
@@ -149,11 +155,9 @@ class Kafka(Workload):
                     remaining.pop(k, None)
 
     def _track_unpolled(self, sent: dict[str, int], polled: dict[str, int]) -> None:
-        for k, o in sent.items():
-            self.unpolled_sent[k] = max(o, self.unpolled_sent.get(k, o))
-        for k, o in polled.items():
-            self.unpolled_polled[k] = max(o, self.unpolled_polled.get(k, o))
-        for k in set(self.unpolled_sent) | set(self.unpolled_polled):
+        raise_to(self.unpolled_sent, sent)
+        raise_to(self.unpolled_polled, polled)
+        for k in set(sent) | set(polled):
             if self.unpolled_polled.get(k, -1) >= self.unpolled_sent.get(k, -1):
                 self.unpolled_sent.pop(k, None)
                 self.unpolled_polled.pop(k, None)

@@ -126,15 +126,17 @@ class Txn:
     def type(self) -> str:
         return self.op.get("type")
 
-    @property
-    def index(self) -> int:
-        return self.op.get("index", self.pos)
-
     def written(self, k: str) -> list:
         return [v for _, v in self.writes.get(k, ())]
 
     def read(self, k: str) -> list:
         return [v for _, v in self.reads.get(k, ())]
+
+    def values_written(self) -> dict[str, list]:
+        return {k: self.written(k) for k in self.writes}
+
+    def values_read(self) -> dict[str, list]:
+        return {k: self.read(k) for k in self.reads}
 
 
 # --- the analysis -------------------------------------------------------------------------
@@ -149,8 +151,12 @@ class VersionOrder:
 
 
 class Analysis:
+    """What every error class is judged against: the decoded ops, who sent and who polled
+    each value, and each key's log and version order."""
+
     def __init__(self, history: list[dict]):
-        self.txns = [Txn(i, op) for i, op in enumerate(op for op in history if op.get("process") != "nemesis")]
+        client_ops = (op for op in history if op.get("process") != "nemesis")
+        self.txns = [Txn(i, op) for i, op in enumerate(client_ops)]
         self.completions = [t for t in self.txns if t.type != "invoke"]
         self.writes_by_type = self._by_type(lambda t: t.writes)
         self.reads_by_type = self._by_type(lambda t: t.reads)
@@ -238,13 +244,11 @@ def duplicates(a: Analysis) -> list[dict]:
     return errs
 
 
-def internal_cases(a: Analysis, part: str) -> tuple[list[dict], list[dict]]:
+def internal_cases(a: Analysis, txns: list[Txn], values_of) -> tuple[list[dict], list[dict]]:
     """Skips and reorderings between consecutive values of one key inside one op."""
     skips, nonmonotonic = [], []
-    txns = a.txns if part == "reads" else a.completions
     for t in txns:
-        for k in getattr(t, part):
-            values = t.read(k) if part == "reads" else t.written(k)
+        for k, values in values_of(t).items():
             for v1, v2 in zip(values, values[1:]):
                 d = a.delta(k, v1, v2)
                 case = {"key": k, "values": [thaw(v1), thaw(v2)], "delta": d}
@@ -488,6 +492,7 @@ SHOWN = {
 
 
 def condense(kind: str, errs: Any) -> Any:
+    """An error list as Jepsen reports it: its count and the most telling few cases."""
     if kind == "unseen":
         return errs
     if not isinstance(errs, list):
@@ -497,6 +502,7 @@ def condense(kind: str, errs: Any) -> Any:
 
 
 def distinct(values: list) -> list:
+    """Values in first-seen order without repeats (they may be unhashable lists)."""
     seen, out = set(), []
     for v in values:
         key = json.dumps(v, sort_keys=True, default=repr)
@@ -524,8 +530,9 @@ def check_kafka(history: list[dict]) -> dict:
 
 
 def find_errors(a: Analysis) -> dict[str, Any]:
-    int_poll_skip, int_poll_nm = internal_cases(a, "reads")
-    int_send_skip, int_send_nm = internal_cases(a, "writes")
+    """Error type -> its cases, for every type found."""
+    int_poll_skip, int_poll_nm = internal_cases(a, a.txns, Txn.values_read)
+    int_send_skip, int_send_nm = internal_cases(a, a.completions, Txn.values_written)
     poll_skip, poll_nm = poll_cases(a)
     found = {
         "duplicate": duplicates(a),

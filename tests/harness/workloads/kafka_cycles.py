@@ -46,39 +46,42 @@ def cycle_anomalies(ops: list[dict], wr: dict[Edge, dict]) -> dict[str, list | b
     return anomalies
 
 
+def calls(ops: list[dict]) -> list[Edge]:
+    """(invocation position, completion position) of every send and poll, in invocation order."""
+    found, open_at = [], {}
+    for pos, op in enumerate(ops):
+        if op.get("f") not in ("send", "poll", "txn"):
+            continue
+        if op.get("type") == "invoke":
+            open_at[op.get("process")] = pos
+        elif op.get("process") in open_at:
+            found.append((open_at.pop(op.get("process")), pos))
+    return sorted(found)
+
+
 class _Graph:
+    """Ops are nodes 0..n-1 (positions in ``ops``); chain node n+j stands for the j-th call."""
+
     def __init__(self, ops: list[dict], wr: dict[Edge, dict]):
         self.ops = ops
         self.wr = wr
-        self.invoke_of: dict[int, int] = {}
-        calls = []     # (invocation position, completion position) of sends and polls
-        open_at: dict = {}
-        for pos, op in enumerate(ops):
-            if op.get("f") not in ("send", "poll", "txn"):
-                continue
-            if op.get("type") == "invoke":
-                open_at[op.get("process")] = pos
-            elif op.get("process") in open_at:
-                inv = open_at.pop(op.get("process"))
-                self.invoke_of[pos] = inv
-                calls.append((inv, pos))
-        calls.sort()
+        chain = calls(ops)
+        self.invoke_of = {done: invoked for invoked, done in chain}
         n = len(ops)
-        self.adj: list[list[int]] = [[] for _ in range(n + len(calls))]
+        self.adj: list[list[int]] = [[] for _ in range(n + len(chain))]
         for a, b in wr:
             self.adj[a].append(b)
-        starts = [inv for inv, _ in calls]
-        for j, (_, done) in enumerate(calls):
+        for j, (_, done) in enumerate(chain):
             self.adj[n + j].append(done)
-            if j + 1 < len(calls):
+            if j + 1 < len(chain):
                 self.adj[n + j].append(n + j + 1)
+        starts = [invoked for invoked, _ in chain]
         self.has_realtime_edge = False
-        for _, done in calls:
-            if ops[done].get("type") == "ok":
-                j = bisect_right(starts, done)
-                if j < len(calls):
-                    self.adj[done].append(n + j)
-                    self.has_realtime_edge = True
+        for _, done in chain:
+            later = bisect_right(starts, done)   # the first call invoked after this one ended
+            if ops[done].get("type") == "ok" and later < len(chain):
+                self.adj[done].append(n + later)
+                self.has_realtime_edge = True
 
     def components(self) -> list[list[int]]:
         """Strongly connected components with more than one node (Tarjan, iteratively)."""

@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""Challenge 6c, totally available read-committed transactions on replicated registers.
+
+The replication is 6b's: every node answers from its own full copy at once, stamps each
+transaction with a Lamport clock ``[counter, node id]``, and pushes the newest stamped value
+of each written key to every peer in the background, again and again until acknowledged;
+a replica keeps a value only if its stamp beats the one it holds (last writer wins, the
+same way everywhere). That already rules out the write cycles read uncommitted forbids.
+
+What read committed adds
+------------------------
+Read committed (Adya's PL-2) also forbids G1, "dirty reads", in three forms:
+
+* G1a, aborted read: seeing a write of a transaction that did not commit;
+* G1b, intermediate read: seeing a value a transaction wrote and then overwrote itself;
+* G1c, circular information flow: T1 sees T2's write and T2 sees T1's (or a longer ring).
+
+All three are about *what others can see, and when*. So a transaction here writes into a
+private buffer while it runs; its own reads look there first. Only when it has run to the
+end does it commit: the last value it wrote to each key goes into the store and into the
+outboxes, all at once. Hence:
+
+* nothing is visible before its transaction commits, and every transaction that starts
+  here commits, so there is no aborted write to see (G1a);
+* a value overwritten within its own transaction is never installed, here or on any
+  replica, so nobody can read it (G1b);
+* a transaction reads only what committed before it started, and its writes become
+  visible after all its reads: reading each other's writes would need each of two
+  transactions to commit before the other started (G1c).
+
+In 6b, writes go straight into the store. That is equivalent only because a transaction
+never waits for anything midway; the buffer makes the guarantee part of the design instead
+of an accident of the event loop, and would keep it if a transaction ever had to await
+(say, to fetch a key from a peer). Nothing needs to abort, so error 30 is never sent:
+conflicting writes are not refused but ordered, by their stamps.
+
+A partition changes nothing for clients: they are answered from the local copy, possibly
+stale, which read committed allows. Replication catches up once the network heals.
+"""
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from common import Message, Node, RPCError  # noqa: E402  (importable once the path is set)
+
+REPLICATE_INTERVAL = 0.1   # seconds between pushes to a peer
+PUSH_TIMEOUT = 1.0         # seconds to wait for a push's acknowledgement
+
+Stamp = tuple[int, str]
+
+node = Node()
+clock = 0
+store: dict[Any, tuple[Stamp, Any]] = {}              # key -> (stamp, value), committed only
+unsent: dict[str, dict[Any, tuple[Stamp, Any]]] = {}  # peer -> key -> (stamp, value)
+in_flight: set[str] = set()                           # peers with a push unacknowledged
+
+
+@node.on_init
+def meet_peers() -> None:
+    for peer in node.peers:
+        unsent[peer] = {}
+
+
+def install(key: Any, stamp: Stamp, value: Any) -> None:
+    """Keep a committed write if its stamp is the newest seen for ``key``."""
+    global clock
+    clock = max(clock, stamp[0])
+    held = store.get(key)
+    if held is None or held[0] < stamp:
+        store[key] = (stamp, value)
+
+
+@node.on("txn")
+def txn(msg: Message) -> None:
+    global clock
+    written: dict[Any, Any] = {}   # this transaction's own writes, invisible to others
+    done = []
+    for f, k, v in msg.body["txn"]:
+        if f == "r":
+            if k in written:
+                done.append([f, k, written[k]])
+            else:
+                held = store.get(k)
+                done.append([f, k, held[1] if held else None])
+        else:
+            written[k] = v
+            done.append([f, k, v])
+    clock += 1
+    commit((clock, node.node_id), written)
+    node.reply(msg, {"type": "txn_ok", "txn": done})
+
+
+def commit(stamp: Stamp, written: dict[Any, Any]) -> None:
+    """Make a transaction's final writes visible, here and (soon) on every peer."""
+    for k, v in written.items():
+        install(k, stamp, v)
+        for pending in unsent.values():
+            pending[k] = (stamp, v)
+
+
+@node.on("replicate")
+def replicate(msg: Message) -> None:
+    for k, (counter, origin), v in msg.body["writes"]:
+        install(k, (counter, origin), v)
+    node.reply(msg, {"type": "replicate_ok"})
+
+
+@node.every(REPLICATE_INTERVAL)
+def push_all() -> None:
+    for peer, pending in unsent.items():
+        if pending and peer not in in_flight:
+            in_flight.add(peer)
+            node.spawn(push(peer, dict(pending)))
+
+
+async def push(peer: str, batch: dict[Any, tuple[Stamp, Any]]) -> None:
+    try:
+        writes = [[k, list(stamp), v] for k, (stamp, v) in batch.items()]
+        await node.rpc(peer, {"type": "replicate", "writes": writes}, timeout=PUSH_TIMEOUT)
+        pending = unsent[peer]
+        for k, sent in batch.items():
+            if pending.get(k) == sent:
+                del pending[k]
+    except RPCError:
+        pass   # lost, or too slow: the next push carries these writes again
+    finally:
+        in_flight.discard(peer)
+
+
+if __name__ == "__main__":
+    node.run()

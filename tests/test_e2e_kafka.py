@@ -1,0 +1,74 @@
+"""Challenges 5a-5c end to end on the harness: the official runs (shared/challenges.md), the
+multi-node logs under partitions, and deliberately broken logs that must be caught."""
+from __future__ import annotations
+
+import json
+import unittest
+
+from tests.support import node, run_harness
+
+OFFICIAL = ("-w", "kafka", "--concurrency", "2n", "--time-limit", "20", "--rate", "1000")
+# With two nodes only two of the four partition shapes cut anything; a partition every few
+# seconds makes a run without any real cut vanishingly unlikely.
+PARTITIONS = ("--nemesis", "partition", "--nemesis-interval", "2")
+
+
+def nodes_were_cut_off(run) -> bool:
+    """Whether some partition in the stored history actually dropped messages."""
+    for line in (run.store / "history.jsonl").read_text().splitlines():
+        op = json.loads(line)
+        if op["f"] == "start-partition" and isinstance(op["value"], list):
+            if any(op["value"][1].values()):
+                return True
+    return False
+
+
+class OfficialRuns(unittest.TestCase):
+    def assertValid(self, run) -> None:
+        self.assertIsNotNone(run.results, f"no results; exit {run.returncode}\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}")
+        self.assertIs(run.results["valid?"], True, run.stdout[-3000:])
+        self.assertEqual(run.returncode, 0)
+
+    def test_ch5a_single_node_log(self):
+        self.assertValid(run_harness("--bin", node("ch5a_log/main.py"), "--node-count", "1", *OFFICIAL))
+
+    def test_ch5b_multi_node_log(self):
+        self.assertValid(run_harness("--bin", node("ch5b_log/main.py"), "--node-count", "2", *OFFICIAL))
+
+    def test_ch5c_efficient_log_is_valid_cheap_and_available(self):
+        run = run_harness("--bin", node("ch5c_log/main.py"), "--node-count", "2", *OFFICIAL)
+        self.assertValid(run)
+        self.assertLessEqual(run.results["net"]["servers"]["msgs-per-op"], 1.0)
+        self.assertGreaterEqual(run.results["availability"]["ok-fraction"], 0.999)
+
+    def test_ch5b_stays_correct_under_partitions(self):
+        run = run_harness("--bin", node("ch5b_log/main.py"), "--node-count", "2", *OFFICIAL, *PARTITIONS)
+        self.assertValid(run)
+        self.assertTrue(nodes_were_cut_off(run))
+
+    def test_ch5c_stays_correct_under_partitions(self):
+        run = run_harness("--bin", node("ch5c_log/main.py"), "--node-count", "2", *OFFICIAL, *PARTITIONS)
+        self.assertValid(run)
+        self.assertTrue(nodes_were_cut_off(run))
+
+
+class BrokenLogs(unittest.TestCase):
+    def assertCaught(self, script: str, error_type: str) -> None:
+        run = run_harness("--bin", node("tests/broken_nodes/" + script), "-w", "kafka", "--node-count", "1",
+                          "--concurrency", "2n", "--time-limit", "3", "--rate", "200", "--seed", "5")
+        self.assertEqual(run.returncode, 1, run.stdout[-3000:])
+        self.assertIs(run.results["workload"]["valid?"], False)
+        self.assertIn(error_type, run.results["workload"]["bad-error-types"])
+
+    def test_a_log_that_drops_acknowledged_sends_loses_writes(self):
+        self.assertCaught("kafka_lose_send.py", "lost-write")
+
+    def test_a_log_that_reuses_offsets_has_inconsistent_offsets(self):
+        self.assertCaught("kafka_duplicate_offset.py", "inconsistent-offsets")
+
+    def test_a_log_whose_polls_skip_messages_makes_consumers_skip(self):
+        self.assertCaught("kafka_skip_poll.py", "poll-skip")
+
+
+if __name__ == "__main__":
+    unittest.main()
