@@ -128,7 +128,7 @@ def sync(msg: Message) -> None:
 
 def in_flight(origin: str, seq: int) -> bool:
     """Whether our fast-path copy of this value came so lately that a peer's may be on its way."""
-    return time.monotonic() - fast_arrival.get((origin, seq), float("-inf")) < IN_FLIGHT
+    return False
 
 
 if __name__ == "__main__":

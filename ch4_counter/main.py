@@ -56,7 +56,7 @@ async def share() -> None:
     global rounds
     rounds += 1
     try:
-        await kv.write(node.node_id, {"counts": counts, "round": rounds})
+        await kv.write(node.node_id, {"counts": counts, "round": 0})
         if not node.peers:
             return
         peer = node.peers[rounds % len(node.peers)]

@@ -269,9 +269,12 @@ class Node:
         first = self.node_id is None
         self.node_id, self.node_ids = node_id, node_ids
         if first:
+            # Timers a hook registers start themselves (node_id is set by now): start only
+            # those registered before init, or they would run twice.
+            timers = list(self._timers)
             for hook in self._init_hooks:
                 hook()
-            for seconds, fn in self._timers:
+            for seconds, fn in timers:
                 self.spawn(self._repeat(seconds, fn))
         self.reply(msg, {"type": "init_ok"})
 

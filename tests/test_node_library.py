@@ -8,6 +8,7 @@ next thing written, nothing was written for the earlier input.
 from __future__ import annotations
 
 import asyncio
+import time
 import os
 import threading
 import unittest
@@ -325,6 +326,21 @@ class BackgroundTest(LibraryTest):
         node.every(0.01)(lambda: node.send("c9", {"type": "tick"}))
         driver = self.drive(node)
         self.assertEqual([driver.recv()["body"]["type"] for _ in range(3)], ["tick"] * 3)
+
+    def test_a_timer_registered_by_an_init_hook_runs_once_per_period(self):
+        node = Node()
+        calls: list[float] = []
+
+        @node.on_init
+        def start() -> None:
+            node.every(0.2)(lambda: calls.append(time.monotonic()))
+        self.drive(node)
+        deadline = time.monotonic() + 10
+        while len(calls) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertGreaterEqual(len(calls), 3)
+        gaps = [b - a for a, b in zip(calls, calls[1:])]
+        self.assertGreater(min(gaps), 0.1, "two copies of the timer are running")
 
     def test_every_accepts_coroutine_functions(self):
         node = Node()
