@@ -4,8 +4,7 @@ from __future__ import annotations
 import random
 import unittest
 
-from tests.harness.services import (LinKV, LinTSO, LwwKV, SeqKV, clj_str, json_equal,
-                                    make_services, pr_str)
+from tests.harness.services import LinKV, LinTSO, LwwKV, SeqKV, clj_str, make_services, pr_str
 
 
 class ScriptedRandom:
@@ -150,12 +149,6 @@ class ClojurePrintingTest(unittest.TestCase):
 
     def test_str_leaves_strings_bare_and_nil_empty(self):
         self.assertEqual([clj_str("x"), clj_str(None), clj_str(["x"])], ["x", "", '["x"]'])
-
-    def test_json_equal_is_clojure_equality(self):
-        self.assertTrue(json_equal({"a": [1, 2.0]}, {"a": [1, 2.0]}))
-        self.assertFalse(json_equal(1, 1.0))
-        self.assertFalse(json_equal(0, False))
-        self.assertFalse(json_equal([1], [True]))
 
 
 class LinTSOTest(unittest.TestCase):

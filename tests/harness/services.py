@@ -6,8 +6,8 @@ worker throw and log a warning). The engine owns queues, latency and delivery.
 
 Maelstrom is written in Clojure, so values are compared with Clojure's ``=`` over decoded
 JSON: ``1``, ``1.0``, ``true`` and ``"1"`` are four different keys, and ``[1]`` is not
-``[1.0]``. Python's ``==`` disagrees (``1 == 1.0 == True``), so keys and cas preconditions go
-through :class:`JsonKey`.
+``[1.0]``. Python's ``==`` disagrees (``1 == 1.0 == True``), so stores are keyed by
+:func:`~tests.harness.jsonvalues.json_key` and cas preconditions use ``json_equal``.
 """
 from __future__ import annotations
 
@@ -15,60 +15,21 @@ import math
 import random
 from collections import deque
 from decimal import Decimal
-from typing import Any
+from typing import Any, Hashable
 
-# A store maps keys to the values written under them. Stores inside seq-kv's history are
-# never mutated once built, so one dict may be shared by several buffered states.
-Store = dict["JsonKey", Any]
+from .jsonvalues import json_equal, json_key
 
-# (key, new value): what a request would write, decided before anything is changed.
-Change = tuple["JsonKey", Any]
+# A store maps keys, as json_key gives them, to the values written under them. Stores inside
+# seq-kv's history are never mutated once built, so one dict may be shared by several
+# buffered states.
+Store = dict[Hashable, Any]
+
+# (json_key of the key, new value): what a request would write, decided before anything is
+# changed.
+Change = tuple[Hashable, Any]
 
 KEY_DOES_NOT_EXIST = 20
 PRECONDITION_FAILED = 22
-
-
-def _identity(value: Any) -> tuple:
-    """A hashable form of a decoded JSON value whose equality is Clojure's ``=``."""
-    if value is None:
-        return ("nil",)
-    if isinstance(value, bool):          # before int: bool is an int subclass
-        return ("boolean", value)
-    if isinstance(value, int):
-        return ("integer", value)
-    if isinstance(value, float):
-        return ("float", value)
-    if isinstance(value, str):
-        return ("string", value)
-    if isinstance(value, (list, tuple)):
-        return ("vector", tuple(_identity(item) for item in value))
-    if isinstance(value, dict):
-        return ("map", frozenset((_identity(k), _identity(v)) for k, v in value.items()))
-    raise TypeError(f"not a decoded JSON value: {value!r}")
-
-
-class JsonKey:
-    """A decoded JSON value usable as a dict key, equal only to what Clojure calls equal."""
-
-    __slots__ = ("value", "_identity")
-
-    def __init__(self, value: Any):
-        self.value = value
-        self._identity = _identity(value)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, JsonKey) and self._identity == other._identity
-
-    def __hash__(self) -> int:
-        return hash(self._identity)
-
-    def __repr__(self) -> str:
-        return f"JsonKey({self.value!r})"
-
-
-def json_equal(a: Any, b: Any) -> bool:
-    """Clojure's ``=`` on two decoded JSON values."""
-    return _identity(a) == _identity(b)
 
 
 # Error texts embed values the way Clojure prints them, so they must be rendered as such.
@@ -147,7 +108,7 @@ def _decide_kv(store: Store, body: dict, *, lww: bool) -> tuple[Change | None, d
     cas never creates a missing key, and the cas error text prints ``from`` with ``str``.
     """
     kind = body.get("type")
-    key = JsonKey(body.get("key"))
+    key = json_key(body.get("key"))
     if kind == "read":
         if key in store:
             return None, {"type": "read_ok", "value": store[key]}
