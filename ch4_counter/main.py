@@ -30,7 +30,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from common import KV, SEQ_KV, Message, Node, RPCError  # noqa: E402  (importable once the path is set)
+from common import KV, SEQ_KV, Message, Node, RPCError  # noqa: E402  (importable once path is set)
 
 ROUND = 1.0   # seconds between a node's writes (and reads) of seq-kv
 
@@ -56,7 +56,7 @@ async def share() -> None:
     global rounds
     rounds += 1
     try:
-        await kv.write(node.node_id, {"counts": counts, "round": 0})
+        await kv.write(node.node_id, {"counts": counts, "round": rounds})
         if not node.peers:
             return
         peer = node.peers[rounds % len(node.peers)]
