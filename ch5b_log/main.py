@@ -1,37 +1,25 @@
 #!/usr/bin/env python3
 """Challenge 5b, multi-node Kafka-style log: every key's log lives in lin-kv (spec §6.7, §7.2).
 
-Design
-------
-Each key's whole log is one lin-kv value, a JSON list of its messages under ``log/<key>``;
-a message's offset is its index. Sending appends with compare-and-set: from the list this
-node last saw to that list plus the message. The CAS succeeds only if nobody appended in
-between, so two nodes can never hand out the same offset, and offsets are dense from 0.
-If it fails, the node reads the current list and tries again on top of it.
+Each key's log is one lin-kv value, the JSON list of its messages under ``log/<key>``; a
+message's offset is its index. A send appends with compare-and-set, from the list this node
+last saw to that list plus the message. The CAS succeeds only if nobody appended in between,
+so no two nodes hand out the same offset and offsets are dense from 0; when it is refused,
+the node reads the current list and tries again. Nodes talk only to lin-kv, which is never
+partitioned, so a partition between them changes nothing.
 
-The nodes never talk to each other, only to lin-kv, which is never partitioned: a network
-partition between the nodes changes nothing.
+Logs only grow, so every list a node has seen is a true prefix of its key's log and is
+remembered: the next send tries its CAS on it without reading first, and a poll serves from
+it, reading lin-kv only for keys it has nothing new for (if that read fails the poll answers
+from memory: it may lag, it must not skip). Sends to one key queue behind a per-key lock, so
+a node's own requests never make each other's CAS fail.
 
-Every list a node reads or writes is remembered. Logs only grow, so a remembered list is
-always a true prefix of the key's log:
+Committed offsets are raised in memory at once and in lin-kv (``committed/<key>``, by CAS)
+in batches a little later: a consumer that resumes from a lagging offset only polls again.
 
-* the next send to the key tries its CAS on it at once, without reading first;
-* a poll serves from it and reads lin-kv only for keys it has nothing new for. If that read
-  fails the poll still answers from memory: a poll may lag behind, it must not skip;
-* sends to one key are queued behind a per-key lock, so a node's own requests never make
-  each other's CAS fail.
-
-Offsets a consumer commits are kept in memory at once and written to lin-kv
-(``committed/<key>``, raised with a CAS, never lowered) a little later, in batches. The
-reply can come before the write because a committed offset may safely lag: a consumer that
-resumes from too low an offset only polls some messages again. list_committed_offsets
-reports the higher of memory and lin-kv.
-
-Failures. A request must be answered before Maelstrom's client gives up (5 s); otherwise the
-late reply, sent to a client that has been closed meanwhile, silences the node (spec §2.8).
-So a send gives up after ``SEND_DEADLINE_S``. The error it gives tells the truth: a CAS that
-timed out may still have been applied, hence an indefinite error (timeout, 0); if every CAS
-was refused, nothing was appended, hence a definite one (temporarily unavailable, 11).
+A send gives up after ``SEND_DEADLINE_S``, inside the client's 5 s (a late reply silences the
+node, spec §2.8). A CAS that timed out may have been applied, hence error 0 (indefinite); if
+every CAS was refused, nothing was appended, hence error 11 (definite).
 """
 import asyncio
 import sys
@@ -54,9 +42,18 @@ unflushed: set[str] = set()                         # keys lin-kv has not heard 
 
 
 def remember(key: str, log: list) -> list:
+    """Keep ``log`` if it is longer than what we have of ``key``; return the longest."""
     if len(log) > len(logs.get(key, ())):
         logs[key] = log
     return logs.get(key, [])
+
+
+async def read_or_none(key: str) -> list | int | None:
+    """lin-kv's value of ``key``, or None if it is missing or lin-kv does not answer."""
+    try:
+        return await kv.read(key)
+    except RPCError:
+        return None
 
 
 @node.on("send")
@@ -67,39 +64,31 @@ async def send(msg: Message) -> None:
         log = logs.get(key, [])
         while time.monotonic() < deadline:
             try:
-                # A key with no log yet is created by this very CAS. A timeout escapes: the
-                # CAS may have been applied, and the library answers with its code 0.
+                # Creates a key that has no log yet. A timeout escapes and is answered as error 0.
                 await kv.cas(f"log/{key}", log, log + [value], create_if_not_exists=not log)
             except PreconditionFailed:
                 try:
                     log = remember(key, await kv.read(f"log/{key}"))
                 except RPCTimeout:
                     break
-                continue
-            remember(key, log + [value])
-            node.reply(msg, {"type": "send_ok", "offset": len(log)})
-            return
+            else:
+                remember(key, log + [value])
+                node.reply(msg, {"type": "send_ok", "offset": len(log)})
+                return
     raise RPCError(ErrorCode.TEMPORARILY_UNAVAILABLE, f"could not append to {key!r} in time")
-
-
-async def refresh(key: str) -> None:
-    """Learn the latest list of ``key``, if lin-kv answers."""
-    try:
-        remember(key, await kv.read(f"log/{key}"))
-    except RPCError:   # missing (nothing sent yet) or no answer: serve what we have
-        pass
 
 
 @node.on("poll")
 async def poll(msg: Message) -> None:
     wanted = {key: max(start, 0) for key, start in msg.body["offsets"].items()}
     stale = [key for key, start in wanted.items() if start >= len(logs.get(key, ()))]
-    await asyncio.gather(*(refresh(key) for key in stale))
+    latest = await asyncio.gather(*(read_or_none(f"log/{key}") for key in stale))
+    for key, log in zip(stale, latest):
+        remember(key, log or [])   # no answer, or nothing sent yet: serve what we have
     found = {}
     for key, start in wanted.items():
-        log = logs.get(key, [])
-        if start < len(log):
-            found[key] = [[offset, log[offset]] for offset in range(start, len(log))]
+        if start < len(logs.get(key, ())):
+            found[key] = [[offset, m] for offset, m in enumerate(logs[key][start:], start)]
     node.reply(msg, {"type": "poll_ok", "msgs": found})
 
 
@@ -112,34 +101,25 @@ def commit_offsets(msg: Message) -> None:
     node.reply(msg, {"type": "commit_offsets_ok"})
 
 
-async def stored_offset(key: str) -> int | None:
-    try:
-        return await kv.read(f"committed/{key}")
-    except RPCError:
-        return None
-
-
 @node.on("list_committed_offsets")
 async def list_committed_offsets(msg: Message) -> None:
     keys = msg.body["keys"]
-    stored = await asyncio.gather(*(stored_offset(key) for key in keys))
-    offsets = {}
-    for key, remote in zip(keys, stored):
-        best = max(committed.get(key, -1), -1 if remote is None else remote)
-        if best >= 0:
-            offsets[key] = best
+    stored = await asyncio.gather(*(read_or_none(f"committed/{key}") for key in keys))
+    best = {key: max(committed.get(key, -1), -1 if remote is None else remote)
+            for key, remote in zip(keys, stored)}
+    offsets = {key: offset for key, offset in best.items() if offset >= 0}
     node.reply(msg, {"type": "list_committed_offsets_ok", "offsets": offsets})
 
 
 async def raise_stored_offset(key: str, offset: int) -> None:
     """Make lin-kv's committed offset of ``key`` at least ``offset``."""
-    current = await stored_offset(key)
+    current = await read_or_none(f"committed/{key}")
     while current is None or current < offset:
         try:
             await kv.cas(f"committed/{key}", current, offset, create_if_not_exists=current is None)
             return
         except PreconditionFailed:
-            current = await stored_offset(key)
+            current = await read_or_none(f"committed/{key}")
 
 
 @node.every(FLUSH_INTERVAL_S)

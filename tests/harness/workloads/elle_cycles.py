@@ -28,10 +28,11 @@ from __future__ import annotations
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
-from typing import Any, Callable, Hashable, Iterable
+from typing import Any, Callable
 
 from .elle_models import (ANOMALY_IMPLIES, FRIENDLY_MODEL, canonical_model,
                           prohibited_anomalies, reachable, severity_depths, stronger_models)
+from .graphs import strongly_connected_components
 
 
 # Dependency kinds, as bits of an edge's label set.
@@ -65,50 +66,6 @@ class TxnGraph:
 
     def rels(self, a: int, b: int) -> int:
         return self.out.get(a, {}).get(b, 0)
-
-
-def strongly_connected_components(vertices: Iterable[Hashable],
-                                  successors: Callable[[Hashable], Iterable[Hashable]]
-                                  ) -> list[list[Hashable]]:
-    """Tarjan's algorithm, without recursion. Singletons are included."""
-    index: dict[Hashable, int] = {}
-    low: dict[Hashable, int] = {}
-    on_stack: set[Hashable] = set()
-    stack: list[Hashable] = []
-    components = []
-    for root in vertices:
-        if root in index:
-            continue
-        index[root] = low[root] = len(index)
-        stack.append(root)
-        on_stack.add(root)
-        work = [(root, iter(successors(root)))]
-        while work:
-            v, succs = work[-1]
-            for w in succs:
-                if w not in index:
-                    index[w] = low[w] = len(index)
-                    stack.append(w)
-                    on_stack.add(w)
-                    work.append((w, iter(successors(w))))
-                    break
-                if w in on_stack:
-                    low[v] = min(low[v], index[w])
-            else:
-                work.pop()
-                if work:
-                    parent = work[-1][0]
-                    low[parent] = min(low[parent], low[v])
-                if low[v] == index[v]:
-                    component = []
-                    while True:
-                        w = stack.pop()
-                        on_stack.discard(w)
-                        component.append(w)
-                        if w == v:
-                            break
-                    components.append(component)
-    return components
 
 
 # The "a cycle exists" markers: a model, and the dependencies it must not cycle through.

@@ -40,8 +40,8 @@ from typing import Any, Callable, Hashable, Iterable
 
 from ..jsonvalues import json_key
 from .elle_cycles import (PROCESS, REALTIME, REL_NAMES, RW, WR, WW, CYCLE_EXISTS_SPECS,
-                          CYCLE_TYPES, TxnGraph, cycle_cases, cycle_type, explained_rel,
-                          strongly_connected_components)
+                          CYCLE_TYPES, TxnGraph, cycle_cases, cycle_type, explained_rel)
+from .graphs import strongly_connected_components
 from .elle_models import (UNKNOWN_ANOMALIES, CheckerError, boundary, canonical_model,
                           prohibited_anomalies, ruled_out_models, validate_models)
 

@@ -21,6 +21,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import deque
 
+from .graphs import strongly_connected_components
+
 Edge = tuple[int, int]
 
 
@@ -84,50 +86,11 @@ class _Graph:
                 self.has_realtime_edge = True
 
     def components(self) -> list[list[int]]:
-        """Strongly connected components with more than one node (Tarjan, iteratively)."""
-        adj = self.adj
-        index: list[int | None] = [None] * len(adj)
-        low = [0] * len(adj)
-        on_stack = [False] * len(adj)
-        stack: list[int] = []
-        found, counter = [], 0
-        for root in range(len(adj)):
-            if index[root] is not None or not adj[root]:
-                continue
-            index[root] = low[root] = counter
-            counter += 1
-            stack.append(root)
-            on_stack[root] = True
-            work = [(root, 0)]
-            while work:
-                v, i = work[-1]
-                if i < len(adj[v]):
-                    work[-1] = (v, i + 1)
-                    w = adj[v][i]
-                    if index[w] is None:
-                        index[w] = low[w] = counter
-                        counter += 1
-                        stack.append(w)
-                        on_stack[w] = True
-                        work.append((w, 0))
-                    elif on_stack[w]:
-                        low[v] = min(low[v], index[w])
-                    continue
-                work.pop()
-                if work:
-                    parent = work[-1][0]
-                    low[parent] = min(low[parent], low[v])
-                if low[v] == index[v]:
-                    component = []
-                    while True:
-                        w = stack.pop()
-                        on_stack[w] = False
-                        component.append(w)
-                        if w == v:
-                            break
-                    if len(component) > 1:
-                        found.append(component)
-        return found
+        """Strongly connected components with more than one node. Roots without edges are
+        skipped: they could only be singletons, and there are many of them."""
+        roots = (v for v, edges in enumerate(self.adj) if edges)
+        return [c for c in strongly_connected_components(roots, self.adj.__getitem__)
+                if len(c) > 1]
 
     def cycle_in(self, component: set[int]) -> list[int]:
         """A shortest cycle through some sender in the component, as a node path."""
