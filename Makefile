@@ -63,9 +63,10 @@ test-ch6b: ; $(call maelstrom,ch6b_txn/main.py,$(CH6B))
 test-ch6b-partition: ; $(call maelstrom,ch6b_txn/main.py,$(CH6B) --availability total --nemesis partition)
 test-ch6c: ; $(call maelstrom,ch6c_txn/main.py,$(CH6C))
 
-# One table of every challenge's figures, from local harness runs at the official parameters.
+# One table of every challenge's figures, from local harness runs at the official parameters
+# (SEED=N repeats the harness's random choices).
 bench:
-	$(PYTHON) bench/bench_all.py
+	$(PYTHON) bench/bench_all.py $(if $(SEED),--seed $(SEED))
 bench-lib:
 	$(PYTHON) bench/bench_lib.py
 serve:

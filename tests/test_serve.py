@@ -165,6 +165,8 @@ class Browser(StoreFixture):
         profile = tempfile.mkdtemp(prefix="glomers-chromium-")
         dom = subprocess.run(
             [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={profile}",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--no-first-run",
              "--dump-dom", self.url],
             capture_output=True, text=True, timeout=60, env=dict(os.environ, HOME=profile),
         ).stdout
