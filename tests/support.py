@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import unittest
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,21 @@ class HarnessRun:
     stderr: str
     store: Path | None            # store/latest of this run, if one was written
     results: dict | None          # results.json, if one was written
+
+    def details(self) -> str:
+        """What to show when an assertion about this run fails."""
+        return f"exit {self.returncode}\n{self.stdout[-3000:]}\n{self.stderr[-2000:]}"
+
+
+class HarnessTestCase(unittest.TestCase):
+    """Assertions about whole harness runs."""
+
+    def assertValid(self, run: HarnessRun) -> dict:  # noqa: N802 (unittest's naming)
+        """The run finished, its verdict is valid and it exited 0; returns its results."""
+        self.assertIsNotNone(run.results, f"no results; {run.details()}")
+        self.assertIs(run.results["valid?"], True, run.details())
+        self.assertEqual(run.returncode, 0, run.details())
+        return run.results
 
 
 def node(path: str) -> str:

@@ -5,21 +5,17 @@ from __future__ import annotations
 
 import unittest
 
-from tests.support import node, run_harness
+from tests.support import HarnessTestCase, node, run_harness
 
 OFFICIAL = ("-w", "broadcast", "--bin", node("ch3e_broadcast/main.py"), "--node-count", "25",
             "--time-limit", "20", "--rate", "100", "--latency", "100")
 
 
-class EfficientBroadcastII(unittest.TestCase):
-    def run_valid(self, *extra: str):
-        run = run_harness(*OFFICIAL, *extra)
-        self.assertIsNotNone(run.results, f"no results; exit {run.returncode}\n"
-                                          f"{run.stdout[-2000:]}\n{run.stderr[-2000:]}")
-        self.assertIs(run.results["valid?"], True, run.stdout[-3000:])
-        self.assertEqual(run.results["workload"]["lost-count"], 0)
-        self.assertEqual(run.returncode, 0)
-        return run.results
+class EfficientBroadcastII(HarnessTestCase):
+    def run_valid(self, *extra: str) -> dict:
+        results = self.assertValid(run_harness(*OFFICIAL, *extra))
+        self.assertEqual(results["workload"]["lost-count"], 0)
+        return results
 
     def test_within_the_challenge_limits_on_messages_and_latency(self):
         results = self.run_valid()

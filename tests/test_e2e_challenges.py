@@ -3,15 +3,10 @@ from __future__ import annotations
 
 import unittest
 
-from tests.support import node, run_harness
+from tests.support import HarnessTestCase, node, run_harness
 
 
-class OfficialRuns(unittest.TestCase):
-    def assertValid(self, run) -> None:
-        self.assertIsNotNone(run.results, f"no results; exit {run.returncode}\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}")
-        self.assertIs(run.results["valid?"], True, run.stdout[-3000:])
-        self.assertEqual(run.returncode, 0)
-
+class OfficialRuns(HarnessTestCase):
     def test_ch1_echo(self):
         self.assertValid(run_harness("-w", "echo", "--bin", node("ch1_echo/main.py"),
                                      "--node-count", "1", "--time-limit", "10"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import unittest
 
-from tests.support import node, run_harness
+from tests.support import HarnessTestCase, node, run_harness
 
 OFFICIAL = ("-w", "kafka", "--concurrency", "2n", "--time-limit", "20", "--rate", "1000")
 # With two nodes only two of the four partition shapes cut anything; a partition every few
@@ -23,12 +23,7 @@ def nodes_were_cut_off(run) -> bool:
     return False
 
 
-class OfficialRuns(unittest.TestCase):
-    def assertValid(self, run) -> None:
-        self.assertIsNotNone(run.results, f"no results; exit {run.returncode}\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}")
-        self.assertIs(run.results["valid?"], True, run.stdout[-3000:])
-        self.assertEqual(run.returncode, 0)
-
+class OfficialRuns(HarnessTestCase):
     def test_ch5a_single_node_log(self):
         self.assertValid(run_harness("--bin", node("ch5a_log/main.py"), "--node-count", "1", *OFFICIAL))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import unittest
 
-from tests.support import HarnessRun, node, run_harness
+from tests.support import HarnessRun, HarnessTestCase, node, run_harness
 
 OFFICIAL = ("-w", "txn-rw-register", "--concurrency", "2n", "--time-limit", "20",
             "--rate", "1000")
@@ -13,16 +13,7 @@ OFFICIAL = ("-w", "txn-rw-register", "--concurrency", "2n", "--time-limit", "20"
 SHORT = ("-w", "txn-rw-register", "--concurrency", "2n", "--time-limit", "5", "--rate", "1000")
 
 
-def details(run: HarnessRun) -> str:
-    return f"exit {run.returncode}\n{run.stdout[-3000:]}\n{run.stderr[-2000:]}"
-
-
-class OfficialRuns(unittest.TestCase):
-    def assertValid(self, run: HarnessRun) -> None:
-        self.assertIsNotNone(run.results, details(run))
-        self.assertIs(run.results["valid?"], True, details(run))
-        self.assertEqual(run.returncode, 0)
-
+class OfficialRuns(HarnessTestCase):
     def assertTotallyAvailable(self, run: HarnessRun) -> None:
         self.assertEqual(run.results["availability"]["ok-fraction"], 1.0)
 
@@ -56,7 +47,7 @@ class BrokenNodes(unittest.TestCase):
     def run_broken(self, script: str, nodes: int, model: str) -> dict:
         run = run_harness("--bin", node(f"tests/broken_nodes/{script}"), *SHORT,
                           "--node-count", str(nodes), "--consistency-models", model)
-        self.assertIsNotNone(run.results, details(run))
+        self.assertIsNotNone(run.results, run.details())
         return run.results
 
     def test_read_of_an_aborted_write_is_G1a_under_read_committed(self):
