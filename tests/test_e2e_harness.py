@@ -3,10 +3,12 @@ Maelstrom would give, quickly, and leaves no process behind."""
 from __future__ import annotations
 
 import os
+import signal
 import stat
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 from pathlib import Path
 
@@ -94,6 +96,34 @@ class BrokenNodeVerdicts(unittest.TestCase):
         self.assertEqual(run.results["stats"]["ok-count"], 0)
         self.assertIn("n0", run.results["harness"]["silenced-nodes"])
         self.assertIn("not JSON", run.stderr)
+
+
+class Interruptions(unittest.TestCase):
+    def interrupt(self, sig: signal.Signals) -> subprocess.CompletedProcess:
+        """Start a 20 s broadcast run, send it ``sig`` once it is under way."""
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.harness", "test", "-w", "broadcast",
+             "--bin", node("ch3b_broadcast/main.py"), "--node-count", "3", "--time-limit", "20"],
+            cwd=tempfile.mkdtemp(prefix="glomers-interrupt-"), env=dict(os.environ, PYTHONPATH=str(ROOT)),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 30
+        while len(live_processes_running(node("ch3b_broadcast/main.py"))) < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1)
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=30)
+        return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+    def test_ctrl_c_stops_the_run_and_kills_every_node(self):
+        done = self.interrupt(signal.SIGINT)
+        self.assertEqual(done.returncode, 130, done.stderr)
+        self.assertIn("every node process was killed", done.stderr)
+        self.assertEqual(live_processes_running(node("ch3b_broadcast/main.py")), [])
+
+    def test_sigterm_stops_the_run_and_kills_every_node(self):
+        done = self.interrupt(signal.SIGTERM)
+        self.assertEqual(done.returncode, 143, done.stderr)
+        self.assertEqual(live_processes_running(node("ch3b_broadcast/main.py")), [])
 
 
 class Analyze(unittest.TestCase):

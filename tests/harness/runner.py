@@ -114,6 +114,7 @@ class Run:
         self.network: Network | None = None
         self.run_dir: Path | None = None
         self.workdir = tempfile.mkdtemp(prefix="glomers-nodes-")
+        self.terminated = False   # SIGTERM received
 
     # --- the whole run ------------------------------------------------------------------
     async def execute(self) -> tuple[dict | None, int]:
@@ -129,7 +130,12 @@ class Run:
         self.interpreter = Interpreter(opts, workload, self.network, self.clock, ClientIds(),
                                        self.rng_nemesis, self.log)
         loop = asyncio.get_running_loop()
-        loop.add_signal_handler(signal.SIGTERM, asyncio.current_task().cancel)
+        main = asyncio.current_task()
+
+        def terminate() -> None:
+            self.terminated = True
+            main.cancel()
+        loop.add_signal_handler(signal.SIGTERM, terminate)
         status = loop.create_task(self._status_loop())
         try:
             try:
@@ -303,7 +309,7 @@ def run_tests(opts: Options) -> int:
             results, code = asyncio.run(run.execute())
         except (KeyboardInterrupt, asyncio.CancelledError):
             console.log("Interrupted; every node process was killed.")
-            return 130
+            return 128 + (signal.SIGTERM if run.terminated else signal.SIGINT)
         finally:
             gc.enable()
             console.close()
