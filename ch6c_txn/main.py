@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Challenge 6c, totally available read-committed transactions on replicated registers.
 
-The replication is 6b's: every node answers from its own full copy at once, stamps each
+The replication is 6b's (`common.registers.Registers`): every node answers from its own full copy at once, stamps each
 transaction with a Lamport clock ``[counter, node id]``, and pushes the newest stamped value
 of each written key to every peer in the background, again and again until acknowledged;
 a replica keeps a value only if its stamp beats the one it holds (last writer wins, the
@@ -42,90 +42,27 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from common import Message, Node, RPCError  # noqa: E402  (importable once the path is set)
-
-REPLICATE_INTERVAL = 0.1   # seconds between pushes to a peer
-PUSH_TIMEOUT = 1.0         # seconds to wait for a push's acknowledgement
-
-Stamp = tuple[int, str]
+from common import Message, Node, Registers  # noqa: E402  (importable once the path is set)
 
 node = Node()
-clock = 0
-store: dict[Any, tuple[Stamp, Any]] = {}              # key -> (stamp, value), committed only
-unsent: dict[str, dict[Any, tuple[Stamp, Any]]] = {}  # peer -> key -> (stamp, value)
-in_flight: set[str] = set()                           # peers with a push unacknowledged
-
-
-@node.on_init
-def meet_peers() -> None:
-    for peer in node.peers:
-        unsent[peer] = {}
-
-
-def install(key: Any, stamp: Stamp, value: Any) -> None:
-    """Keep a committed write if its stamp is the newest seen for ``key``."""
-    global clock
-    clock = max(clock, stamp[0])
-    held = store.get(key)
-    if held is None or held[0] < stamp:
-        store[key] = (stamp, value)
+registers = Registers(node)   # committed values only
 
 
 @node.on("txn")
 def txn(msg: Message) -> None:
-    global clock
     written: dict[Any, Any] = {}   # this transaction's own writes, invisible to others
     done = []
     for f, k, v in msg.body["txn"]:
         if f == "r":
-            if k in written:
-                done.append([f, k, written[k]])
-            else:
-                held = store.get(k)
-                done.append([f, k, held[1] if held else None])
+            done.append([f, k, written[k] if k in written else registers.read(k)])
         else:
             written[k] = v
             done.append([f, k, v])
-    clock += 1
-    commit((clock, node.node_id), written)
-    node.reply(msg, {"type": "txn_ok", "txn": done})
-
-
-def commit(stamp: Stamp, written: dict[Any, Any]) -> None:
-    """Make a transaction's final writes visible, here and (soon) on every peer."""
+    # Commit: the final write per key becomes visible, here and (soon) on every peer.
+    stamp = registers.next_stamp()
     for k, v in written.items():
-        install(k, stamp, v)
-        for pending in unsent.values():
-            pending[k] = (stamp, v)
-
-
-@node.on("replicate")
-def replicate(msg: Message) -> None:
-    for k, (counter, origin), v in msg.body["writes"]:
-        install(k, (counter, origin), v)
-    node.reply(msg, {"type": "replicate_ok"})
-
-
-@node.every(REPLICATE_INTERVAL)
-def push_all() -> None:
-    for peer, pending in unsent.items():
-        if pending and peer not in in_flight:
-            in_flight.add(peer)
-            node.spawn(push(peer, dict(pending)))
-
-
-async def push(peer: str, batch: dict[Any, tuple[Stamp, Any]]) -> None:
-    try:
-        writes = [[k, list(stamp), v] for k, (stamp, v) in batch.items()]
-        await node.rpc(peer, {"type": "replicate", "writes": writes}, timeout=PUSH_TIMEOUT)
-        pending = unsent[peer]
-        for k, sent in batch.items():
-            if pending.get(k) == sent:
-                del pending[k]
-    except RPCError:
-        pass   # lost, or too slow: the next push carries these writes again
-    finally:
-        in_flight.discard(peer)
+        registers.write(k, stamp, v)
+    node.reply(msg, {"type": "txn_ok", "txn": done})
 
 
 if __name__ == "__main__":

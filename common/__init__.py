@@ -7,8 +7,9 @@ See `common.node` for the design and the protocol duties it takes off each node'
 from .errors import ErrorCode, KeyDoesNotExist, PreconditionFailed, RPCError, RPCTimeout
 from .kv import KV, LIN_KV, LWW_KV, SEQ_KV
 from .node import Body, Message, Node
+from .registers import Registers
 
 __all__ = [
     "Body", "ErrorCode", "KV", "KeyDoesNotExist", "LIN_KV", "LWW_KV", "Message", "Node",
-    "PreconditionFailed", "RPCError", "RPCTimeout", "SEQ_KV",
+    "PreconditionFailed", "RPCError", "RPCTimeout", "Registers", "SEQ_KV",
 ]

@@ -1,0 +1,91 @@
+"""Replicated last-writer-wins registers: every node a full copy, writes spread in the background.
+
+Each write carries a *stamp* ``(counter, node id)``, a Lamport clock: `next_stamp` moves past
+every stamp this node has seen, so a new write outranks everything it could have read. A
+replica keeps a value only if its stamp beats the one it holds, so every replica settles every
+key's writes in the same order (last writer wins, with "last" the same everywhere), whatever
+order the writes arrive in.
+
+Replication: per peer, the newest stamped value of each key the peer may lack. Every
+``interval`` seconds each peer gets all of them in one ``replicate`` RPC; the acknowledgement
+clears what was sent (unless a newer write came meanwhile). A push lost in a partition times
+out and its values go again; only one push per peer is in flight at a time. Applying a value
+twice, or an old one late, changes nothing (the stamp decides), so retries are safe. Only the
+newest value per key is sent: an older one would lose on arrival anyway.
+
+Cost: one push and one acknowledgement per peer per interval, whatever the write rate.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import RPCError
+from .node import Message, Node
+
+Stamp = tuple[int, str]
+
+
+class Registers:
+    """The node's copy of every register, kept in step with its peers' copies."""
+
+    def __init__(self, node: Node, interval: float = 0.1, timeout: float = 1.0):
+        self.node = node
+        self.timeout = timeout
+        self.clock = 0
+        self.values: dict[Any, tuple[Stamp, Any]] = {}               # key -> (stamp, value)
+        self.unsent: dict[str, dict[Any, tuple[Stamp, Any]]] = {}    # peer -> key -> (stamp, value)
+        self.in_flight: set[str] = set()                             # peers with a push unacknowledged
+        node.on_init(self._meet_peers)
+        node.on("replicate")(self._replicate)
+        node.every(interval)(self._push_all)
+
+    def read(self, key: Any) -> Any:
+        """The value this copy holds for ``key``, or None if it has never been written."""
+        held = self.values.get(key)
+        return held[1] if held else None
+
+    def next_stamp(self) -> Stamp:
+        """A stamp newer than every stamp this node has made or seen."""
+        self.clock += 1
+        return (self.clock, self.node.node_id)
+
+    def write(self, key: Any, stamp: Stamp, value: Any) -> None:
+        """Install a write made here, and queue it for every peer."""
+        self._install(key, stamp, value)
+        for pending in self.unsent.values():
+            pending[key] = (stamp, value)
+
+    def _install(self, key: Any, stamp: Stamp, value: Any) -> None:
+        self.clock = max(self.clock, stamp[0])
+        held = self.values.get(key)
+        # An equal stamp is the same transaction writing the key again: the later write wins.
+        if held is None or held[0] <= stamp:
+            self.values[key] = (stamp, value)
+
+    def _meet_peers(self) -> None:
+        for peer in self.node.peers:
+            self.unsent[peer] = {}
+
+    def _replicate(self, msg: Message) -> None:
+        for key, (counter, origin), value in msg.body["writes"]:
+            self._install(key, (counter, origin), value)
+        self.node.reply(msg, {"type": "replicate_ok"})
+
+    def _push_all(self) -> None:
+        for peer, pending in self.unsent.items():
+            if pending and peer not in self.in_flight:
+                self.in_flight.add(peer)
+                self.node.spawn(self._push(peer, dict(pending)))
+
+    async def _push(self, peer: str, batch: dict[Any, tuple[Stamp, Any]]) -> None:
+        try:
+            writes = [[key, list(stamp), value] for key, (stamp, value) in batch.items()]
+            await self.node.rpc(peer, {"type": "replicate", "writes": writes}, timeout=self.timeout)
+            pending = self.unsent[peer]
+            for key, sent in batch.items():
+                if pending.get(key) == sent:
+                    del pending[key]
+        except RPCError:
+            pass   # lost, or too slow: the next push carries these writes again
+        finally:
+            self.in_flight.discard(peer)
