@@ -53,13 +53,15 @@ class BrokenNodeVerdicts(unittest.TestCase):
         self.assertGreater(run.results["workload"]["duplicated-count"], 0)
 
     def test_a_broadcast_node_that_never_forwards_loses_values(self):
-        run = run_harness("-w", "broadcast", "--bin", node(BROKEN + "broadcast_no_forward.py"),
+        # 3a's node is a single-node broadcast: on three nodes it keeps each value to itself.
+        run = run_harness("-w", "broadcast", "--bin", node("ch3a_broadcast/main.py"),
                           "--node-count", "3", "--time-limit", "2", "--rate", "20", "--seed", "3")
         self.assertEqual(run.returncode, 1, run.stderr)
         self.assertGreater(run.results["workload"]["lost-count"], 0)
 
     def test_a_broadcast_node_that_never_retries_loses_values_in_partitions(self):
-        run = run_harness("-w", "broadcast", "--bin", node(BROKEN + "broadcast_fire_and_forget.py"),
+        # 3b's node forwards each value once and never again: right for 3b, lossy under partitions.
+        run = run_harness("-w", "broadcast", "--bin", node("ch3b_broadcast/main.py"),
                           "--node-count", "5", "--time-limit", "6", "--rate", "30",
                           "--nemesis", "partition", "--nemesis-interval", "1", "--seed", "4")
         self.assertEqual(run.returncode, 1, run.stderr)

@@ -1,25 +1,21 @@
 #!/usr/bin/env python3
-"""Broken on purpose: acknowledges every fifth send with an offset, then never serves it.
+"""Broken on purpose: ch5a's log, except that it acknowledges every fifth send with an
+offset, then never serves it.
 
 Later messages get later offsets, so polls jump over the lost one: the checker sees a
 lost write (and a skip inside a poll, and an acknowledged message nobody ever polled).
 """
-import sys
-from collections import defaultdict
+import runpy
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from common import Message, Node  # noqa: E402
-
-node = Node()
-
-LOST = object()                                   # an offset whose message was dropped
-logs: defaultdict[str, list] = defaultdict(list)
+ch5a = runpy.run_path(str(Path(__file__).resolve().parents[2] / "ch5a_log" / "main.py"), run_name="ch5a")
+node, logs = ch5a["node"], ch5a["logs"]
+LOST = object()   # an offset whose message was dropped
 sends = 0
 
 
 @node.on("send")
-def send(msg: Message) -> None:
+def send(msg) -> None:
     global sends
     sends += 1
     log = logs[msg.body["key"]]
@@ -28,7 +24,7 @@ def send(msg: Message) -> None:
 
 
 @node.on("poll")
-def poll(msg: Message) -> None:
+def poll(msg) -> None:
     found = {}
     for key, start in msg.body["offsets"].items():
         log = logs.get(key, [])
@@ -36,16 +32,6 @@ def poll(msg: Message) -> None:
         if pairs:
             found[key] = pairs
     node.reply(msg, {"type": "poll_ok", "msgs": found})
-
-
-@node.on("commit_offsets")
-def commit_offsets(msg: Message) -> None:
-    node.reply(msg, {"type": "commit_offsets_ok"})
-
-
-@node.on("list_committed_offsets")
-def list_committed_offsets(msg: Message) -> None:
-    node.reply(msg, {"type": "list_committed_offsets_ok", "offsets": {}})
 
 
 if __name__ == "__main__":
