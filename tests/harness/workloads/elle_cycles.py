@@ -1,8 +1,9 @@
 """Cycles in a graph of transaction dependencies, found and classified as Elle does.
 
 Edges carry a set of dependency kinds (bits: ww, wr, rw, process, realtime), but each edge
-is *explained* by one of them, the first of wr, ww, rw, realtime, process it carries, and a
-cycle is classified by its explained edges: all ww is G0; with a wr, G1c; one rw,
+is *explained* by one of them, the first it carries in the graph's order of explanations
+(rw-register: wr, ww, rw, realtime, process; list-append: ww first), and a cycle is
+classified by its explained edges: all ww is G0; with a wr, G1c; one rw,
 G-single-item; two or more, G2-item if some two are adjacent, else G-nonadjacent-item;
 ``-realtime`` or ``-process`` is appended when such an edge is part of it.
 
@@ -28,10 +29,11 @@ from __future__ import annotations
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
-from .elle_models import (ANOMALY_IMPLIES, FRIENDLY_MODEL, canonical_model,
-                          prohibited_anomalies, reachable, severity_depths, stronger_models)
+from .elle_models import (ANOMALY_IMPLIES, FRIENDLY_MODEL, boundary, canonical_model,
+                          prohibited_anomalies, reachable, ruled_out_models, severity_depths,
+                          stronger_models)
 from .graphs import strongly_connected_components
 
 
@@ -40,9 +42,15 @@ WW, WR, RW, PROCESS, REALTIME = 1, 2, 4, 8, 16
 REL_NAMES = {WW: "ww", WR: "wr", RW: "rw", PROCESS: "process", REALTIME: "realtime"}
 
 
-def explained_rel(rels: int) -> int:
-    """The one dependency an edge is explained by: wr, then ww, rw, realtime, process."""
-    for rel in (WR, WW, RW, REALTIME, PROCESS):
+# The order in which Elle's combined explainer tries the dependencies of an edge: the
+# order its checker lists the graphs in. rw-register lists wr first, list-append ww.
+WR_FIRST = (WR, WW, RW, REALTIME, PROCESS)
+WW_FIRST = (WW, WR, RW, REALTIME, PROCESS)
+
+
+def explained_rel(rels: int, order: tuple[int, ...] = WR_FIRST) -> int:
+    """The one dependency an edge is explained by: the first of ``order`` it carries."""
+    for rel in order:
         if rels & rel:
             return rel
     raise ValueError("an edge without dependencies")
@@ -51,11 +59,13 @@ def explained_rel(rels: int) -> int:
 class TxnGraph:
     """Dependencies between transactions: ``out[a][b]`` is the set of kinds (bits) of
     a -> b. Vertices are the transactions any dependency was inferred for, even one that
-    came out as a self-edge (dropped, except wr ones, as Elle does)."""
+    came out as a self-edge (dropped, except wr ones, as Elle does). ``explain_order`` is
+    the order in which an edge's kinds are tried to explain it."""
 
-    def __init__(self) -> None:
+    def __init__(self, explain_order: tuple[int, ...] = WR_FIRST) -> None:
         self.out: dict[int, dict[int, int]] = defaultdict(dict)
         self.vertices: set[int] = set()
+        self.explain_order = explain_order
 
     def link(self, a: int, b: int, rel: int) -> None:
         self.vertices.add(a)
@@ -66,6 +76,10 @@ class TxnGraph:
 
     def rels(self, a: int, b: int) -> int:
         return self.out.get(a, {}).get(b, 0)
+
+    def explained(self, a: int, b: int) -> int:
+        """The dependency that explains the edge a -> b."""
+        return explained_rel(self.rels(a, b), self.explain_order)
 
 
 # The "a cycle exists" markers: a model, and the dependencies it must not cycle through.
@@ -153,8 +167,8 @@ class _SccSearch:
         self.deadline = deadline
         self.steps = 0
         # Each edge inside the component, with the one dependency that explains it.
-        self.adj = {v: [(w, explained_rel(r)) for w, r in sorted(g.out.get(v, {}).items())
-                        if w in members]
+        self.adj = {v: [(w, explained_rel(r, g.explain_order))
+                        for w, r in sorted(g.out.get(v, {}).items()) if w in members]
                     for v in self.vertices}
         self.present = 0   # every dependency that explains some edge
         for edges in self.adj.values():
@@ -348,3 +362,115 @@ def cycle_cases(g: TxnGraph, explain: Explain, reportable: frozenset[str],
         for case in cycle_cases_in_scc(g, scc, explain, reportable, timeout):
             anomalies.setdefault(case["type"], []).append(case)
     return anomalies
+
+
+# ---------------------------------------------------------------------------------------
+# Order edges, reports and the result: shared by the rw-register and list-append checkers
+# ---------------------------------------------------------------------------------------
+
+def order_edges(reportable: frozenset[str]) -> str | None:
+    """The one extra order Elle adds: real time if a reportable anomaly involves it (then
+    process anomalies show up as real-time ones), else process order if one involves
+    that, else none."""
+    cycles = reportable & CYCLE_TYPES
+    if any(t.endswith("-realtime") for t in cycles):
+        return "realtime"
+    return "process" if any(t.endswith("-process") for t in cycles) else None
+
+
+def link_order_edges(g: TxnGraph, client_ops: list[dict], extra: str | None) -> None:
+    """Adds ``extra`` ("realtime", "process" or None) edges between the completions of
+    ``client_ops`` (a history's client ops, in order)."""
+    if extra == "realtime":
+        _link_realtime(g, client_ops)
+    elif extra == "process":
+        last: dict[Any, int] = {}
+        for op in client_ops:
+            if op["type"] == "ok":
+                if op["process"] in last:
+                    g.link(last[op["process"]], op["index"], PROCESS)
+                last[op["process"]] = op["index"]
+
+
+def _link_realtime(g: TxnGraph, client_ops: list[dict]) -> None:
+    """a -> b when ok a completed before b was invoked; only the transitive reduction's
+    worth of edges: a completion leaves the frontier once a later ok completion covers it."""
+    completion_of: dict[int, int] = {}
+    open_ops: dict[Any, int] = {}
+    for op in client_ops:
+        if op["type"] == "invoke":
+            open_ops[op["process"]] = op["index"]
+        elif op["process"] in open_ops:
+            completion_of[open_ops.pop(op["process"])] = op["index"]
+    frontier: set[int] = set()
+    preceded_by: dict[int, list[int]] = {}
+    for op in client_ops:
+        if op["type"] == "invoke":
+            done = completion_of.get(op["index"])
+            if done is not None and frontier:
+                preceded_by[done] = list(frontier)
+                for a in frontier:
+                    g.link(a, done, REALTIME)
+        elif op["type"] == "ok":
+            frontier.difference_update(preceded_by.get(op["index"], ()))
+            frontier.add(op["index"])
+
+
+class CycleExplainer:
+    """Turns a cycle of transactions into a report a person can read: its class, a chain
+    like ``T1 -ww(3)-> T2 -wr(5)-> T1``, one sentence per edge, and the transactions.
+    A checker explains its own data dependencies (``data_step``); order edges are common.
+    ``txns`` maps a completion index to its transaction (``summary()``, ``process``,
+    ``invoke_index``)."""
+
+    def __init__(self, g: TxnGraph, txns: dict[int, Any]):
+        self.g, self.txns = g, txns
+
+    def data_step(self, rel: int, a: Any, b: Any, an: str, bn: str) -> tuple[str, str] | None:
+        """(short label, sentence) for a ww, wr or rw edge from txn a to txn b."""
+        raise NotImplementedError
+
+    def step(self, a: int, b: int, names: dict[int, str]) -> tuple[str, str]:
+        """(short label like ``ww(3)``, sentence) for the edge a -> b."""
+        rel = self.g.explained(a, b)
+        ta, tb = self.txns[a], self.txns[b]
+        an, bn = names[a], names[b]
+        if rel in (WR, WW, RW):
+            found = self.data_step(rel, ta, tb, an, bn)
+            if found:
+                return found
+        if rel == REALTIME:
+            return ("realtime", f"{an} completed at index {a}, before the invocation of {bn}, "
+                    f"at index {tb.invoke_index}")
+        if rel == PROCESS:
+            return ("process", f"process {ta.process} executed {an} before {bn}")
+        raise ValueError(f"cannot explain {a} -> {b}")
+
+    def cycle(self, cycle: list[int]) -> dict:
+        """The report on ``cycle``, its transactions' indices in order."""
+        names = {v: f"T{i + 1}" for i, v in enumerate(cycle)}
+        pairs = list(zip(cycle, cycle[1:] + cycle[:1]))
+        rels = [self.g.explained(a, b) for a, b in pairs]
+        chain, steps = names[cycle[0]], []
+        for a, b in pairs:
+            label, sentence = self.step(a, b, names)
+            chain += f" -{label}-> {names[b]}"
+            steps.append(f"{names[a]} < {names[b]}, because {sentence}")
+        return {"type": cycle_type(rels), "cycle": chain, "steps": steps,
+                "txns": {names[v]: self.txns[v].summary() for v in cycle}}
+
+
+def result_map(anomalies: dict[str, Any], prohibited: frozenset[str],
+               reportable: Iterable[str]) -> dict:
+    """Elle's result: valid unless something reportable was found; then invalid if that
+    includes a prohibited anomaly, else unknown."""
+    shown = {t: c for t, c in anomalies.items() if t in reportable}
+    # A marker says less than a concrete anomaly ruling out the same model: drop it then.
+    ruled_out = ruled_out_models(t for t in shown if not t.endswith("-cycle-exists"))
+    redundant = {f"{m}-cycle-exists" for m, _ in CYCLE_EXISTS_SPECS
+                 if canonical_model(m) in ruled_out}
+    shown = {t: c for t, c in shown.items() if t not in redundant}
+    if not shown:
+        return {"valid?": True}
+    return {"valid?": False if set(anomalies) & prohibited else "unknown",
+            "anomaly-types": sorted(shown), "anomalies": shown, **boundary(anomalies)}

@@ -39,11 +39,11 @@ from dataclasses import dataclass
 from typing import Any, Callable, Hashable, Iterable
 
 from ..jsonvalues import json_key
-from .elle_cycles import (PROCESS, REALTIME, REL_NAMES, RW, WR, WW, CYCLE_EXISTS_SPECS,
-                          CYCLE_TYPES, TxnGraph, cycle_cases, cycle_type, explained_rel)
+from .elle_cycles import (REL_NAMES, RW, WR, WW, CycleExplainer, TxnGraph, cycle_cases,
+                          link_order_edges, order_edges, result_map)
 from .graphs import strongly_connected_components
-from .elle_models import (UNKNOWN_ANOMALIES, CheckerError, boundary, canonical_model,
-                          prohibited_anomalies, ruled_out_models, validate_models)
+from .elle_models import (UNKNOWN_ANOMALIES, CheckerError, prohibited_anomalies,
+                          validate_models)
 
 CYCLE_SEARCH_TIMEOUT_S = 1.0   # per strongly connected component, as Elle's default
 
@@ -82,7 +82,6 @@ class TxnHistory:
         self.shown: dict[Hashable, Any] = {}     # canonical value -> a JSON value to show
         self.txns: list[Txn] = []                # in completion order
         self.txn_of_op: dict[int, Txn] = {}      # invoke or completion index -> its txn
-        self.completion_of: dict[int, int] = {}  # invoke index -> completion index
         self._check_key_types()
         open_ops: dict[Any, dict] = {}
         for op in self.ops:
@@ -95,7 +94,6 @@ class TxnHistory:
                       self._external_reads(value), self._external_writes(value))
             self.txns.append(txn)
             self.txn_of_op[invoke["index"]] = self.txn_of_op[op["index"]] = txn
-            self.completion_of[invoke["index"]] = op["index"]
         self.ok = [t for t in self.txns if t.type == "ok"]
 
     def key(self, raw: Any) -> Hashable:
@@ -208,36 +206,8 @@ def transaction_graph(h: TxnHistory, versions: dict[Hashable, VersionGraph],
                         g.link(a.index, b.index, WW)
                     for a in k_readers.get(v1, ()):
                         g.link(a.index, b.index, RW)
-    if extra == "realtime":
-        _link_realtime(h, g)
-    elif extra == "process":
-        _link_process(h, g)
+    link_order_edges(g, h.ops, extra)
     return g
-
-
-def _link_realtime(h: TxnHistory, g: TxnGraph) -> None:
-    """a -> b when ok a completed before b was invoked; only the transitive reduction's
-    worth of edges: a completion leaves the frontier once a later ok completion covers it."""
-    frontier: set[int] = set()
-    preceded_by: dict[int, list[int]] = {}
-    for op in h.ops:
-        if op["type"] == "invoke":
-            done = h.completion_of.get(op["index"])
-            if done is not None and frontier:
-                preceded_by[done] = list(frontier)
-                for a in frontier:
-                    g.link(a, done, REALTIME)
-        elif op["type"] == "ok":
-            frontier.difference_update(preceded_by.get(op["index"], ()))
-            frontier.add(op["index"])
-
-
-def _link_process(h: TxnHistory, g: TxnGraph) -> None:
-    last: dict[Any, int] = {}
-    for t in h.ok:
-        if t.process in last:
-            g.link(last[t.process], t.index, PROCESS)
-        last[t.process] = t.index
 
 
 # ---------------------------------------------------------------------------------------
@@ -317,52 +287,31 @@ def lost_update_cases(h: TxnHistory) -> list[dict]:
 # Cycles, explained
 # ---------------------------------------------------------------------------------------
 
-class CycleExplainer:
-    """Turns a cycle of transactions into a report a person can read: its class, a chain
-    like ``T1 -ww(3)-> T2 -wr(5)-> T1``, one sentence per edge, and the transactions."""
+class RegisterCycleExplainer(CycleExplainer):
+    """Explains register dependencies: which key and values make an edge."""
 
     def __init__(self, h: TxnHistory, g: TxnGraph, versions: dict[Hashable, VersionGraph]):
-        self.h, self.g, self.versions = h, g, versions
-        self.txn = {t.index: t for t in h.txns}
+        super().__init__(g, {t.index: t for t in h.txns})
+        self.h, self.versions = h, versions
 
-    def step(self, a: int, b: int, names: dict[int, str]) -> tuple[str, str]:
-        """(short label like ``ww(3)``, sentence) for the edge a -> b."""
-        rel = explained_rel(self.g.rels(a, b))
-        ta, tb, h = self.txn[a], self.txn[b], self.h
-        an, bn = names[a], names[b]
+    def data_step(self, rel: int, ta: Txn, tb: Txn, an: str, bn: str) -> tuple[str, str] | None:
+        h = self.h
         if rel == WR:
             for k, v in ta.writes.items():
                 if k in tb.reads and tb.reads[k] == v:
                     return (f"wr({h.show(k)})", f"{an} wrote key {h.show(k)} = {h.show(v)}, "
                             f"which was read by {bn}")
-        if rel in (WW, RW):
-            mine = ta.writes if rel == WW else ta.reads
-            for k, v in mine.items():
-                v2 = tb.writes.get(k)
-                if k in tb.writes and v2 in self.versions.get(k, {}).get(v, ()):
-                    did = "set key" if rel == WW else "read key"
-                    sep = " to " if rel == WW else " = "
-                    return (f"{REL_NAMES[rel]}({h.show(k)})",
-                            f"{an} {did} {h.show(k)}{sep}{h.show(v)}, and {bn} set it to "
-                            f"{h.show(v2)}, which came later in the version order")
-        if rel == REALTIME:
-            return ("realtime", f"{an} completed at index {a}, before the invocation of {bn}, "
-                    f"at index {tb.invoke_index}")
-        if rel == PROCESS:
-            return ("process", f"process {ta.process} executed {an} before {bn}")
-        raise ValueError(f"cannot explain {a} -> {b}")
-
-    def cycle(self, cycle: list[int]) -> dict:
-        """The report on ``cycle``, its transactions' indices in order."""
-        names = {v: f"T{i + 1}" for i, v in enumerate(cycle)}
-        rels = [explained_rel(self.g.rels(a, b)) for a, b in zip(cycle, cycle[1:] + cycle[:1])]
-        chain, steps = names[cycle[0]], []
-        for a, b in zip(cycle, cycle[1:] + cycle[:1]):
-            label, sentence = self.step(a, b, names)
-            chain += f" -{label}-> {names[b]}"
-            steps.append(f"{names[a]} < {names[b]}, because {sentence}")
-        return {"type": cycle_type(rels), "cycle": chain, "steps": steps,
-                "txns": {names[v]: self.txn[v].summary() for v in cycle}}
+            return None
+        mine = ta.writes if rel == WW else ta.reads
+        for k, v in mine.items():
+            v2 = tb.writes.get(k)
+            if k in tb.writes and v2 in self.versions.get(k, {}).get(v, ()):
+                did = "set key" if rel == WW else "read key"
+                sep = " to " if rel == WW else " = "
+                return (f"{REL_NAMES[rel]}({h.show(k)})",
+                        f"{an} {did} {h.show(k)}{sep}{h.show(v)}, and {bn} set it to "
+                        f"{h.show(v2)}, which came later in the version order")
+        return None
 
 
 # ---------------------------------------------------------------------------------------
@@ -378,46 +327,20 @@ def elle_check(history: list[dict], consistency_models: Iterable[str],
     reportable = prohibited | UNKNOWN_ANOMALIES
     h = TxnHistory(history)
     versions, cyclic = version_graphs(h)
-    g = transaction_graph(h, versions, _order_edges(reportable))
+    g = transaction_graph(h, versions, order_edges(reportable))
 
     anomalies: dict[str, Any] = {}
     if cyclic:
         anomalies["cyclic-versions"] = cyclic
     if not g.vertices:
         anomalies["empty-transaction-graph"] = True
-    anomalies.update(cycle_cases(g, CycleExplainer(h, g, versions).cycle, reportable,
+    anomalies.update(cycle_cases(g, RegisterCycleExplainer(h, g, versions).cycle, reportable,
                                  cycle_search_timeout))
     for name, cases in (("internal", internal_cases(h)), ("G1a", g1a_cases(h)),
                         ("G1b", g1b_cases(h)), ("lost-update", lost_update_cases(h))):
         if cases:
             anomalies[name] = cases
     return result_map(anomalies, prohibited, reportable)
-
-
-def _order_edges(reportable: frozenset[str]) -> str | None:
-    """The one extra order Elle adds: real time if a reportable anomaly involves it (then
-    process anomalies show up as real-time ones), else process order if one involves
-    that, else none."""
-    cycles = reportable & CYCLE_TYPES
-    if any(t.endswith("-realtime") for t in cycles):
-        return "realtime"
-    return "process" if any(t.endswith("-process") for t in cycles) else None
-
-
-def result_map(anomalies: dict[str, Any], prohibited: frozenset[str],
-               reportable: frozenset[str]) -> dict:
-    """Elle's result: valid unless something reportable was found; then invalid if that
-    includes a prohibited anomaly, else unknown."""
-    shown = {t: c for t, c in anomalies.items() if t in reportable}
-    # A marker says less than a concrete anomaly ruling out the same model: drop it then.
-    ruled_out = ruled_out_models(t for t in shown if not t.endswith("-cycle-exists"))
-    redundant = {f"{m}-cycle-exists" for m, _ in CYCLE_EXISTS_SPECS
-                 if canonical_model(m) in ruled_out}
-    shown = {t: c for t, c in shown.items() if t not in redundant}
-    if not shown:
-        return {"valid?": True}
-    return {"valid?": False if set(anomalies) & prohibited else "unknown",
-            "anomaly-types": sorted(shown), "anomalies": shown, **boundary(anomalies)}
 
 
 def maelstrom_wrapper(result: dict) -> dict:
