@@ -19,6 +19,7 @@ _MODULES = {
     "kafka": "kafka",
     "lin-kv": "lin_kv",
     "pn-counter": "counter",
+    "txn-list-append": "txn_list_append",
     "txn-rw-register": "txn_rw_register",
     "unique-ids": "unique_ids",
 }

@@ -68,6 +68,8 @@ class TxnGenerator:
 class TxnRwRegister(Workload):
     name = "txn-rw-register"
     reusable_client = True
+    # What a micro-op of a txn_ok reply must look like (Maelstrom's response schema).
+    reply_micro_op = staticmethod(is_micro_op)
 
     def __init__(self, opts: Options, rng: random.Random):
         super().__init__(opts, rng)
@@ -80,7 +82,7 @@ class TxnRwRegister(Workload):
     async def invoke(self, client: Client, op: dict) -> dict:
         async def call() -> dict:
             body = await client.rpc({"type": "txn", "txn": op["value"]})
-            check_response(body, "txn_ok", {"txn": array_of(is_micro_op)})
+            check_response(body, "txn_ok", {"txn": array_of(self.reply_micro_op)})
             return {"type": "ok", "value": [list(mop) for mop in body["txn"] or []]}
         return await with_errors(False, op["value"], call)
 
