@@ -45,6 +45,7 @@ hash set yields last; this takes the first read in history order.
 """
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any, Hashable, Iterable
@@ -80,6 +81,11 @@ def shown(c: Hashable) -> Any:
     if tag == "object":
         return {k: shown(v) for k, v in c[1]}
     return c[1]
+
+
+def _text(c: Hashable) -> str:
+    """A comparable form as JSON text, for sentences."""
+    return json.dumps(shown(c))
 
 
 def _dict_key(c: Hashable) -> Any:
@@ -395,20 +401,20 @@ class AppendCycleExplainer(CycleExplainer):
     def data_step(self, rel: int, ta: Txn, tb: Txn, an: str, bn: str) -> tuple[str, str] | None:
         vo = self.versions
         for f, k, v in tb.mops:
-            key = shown(k)
+            key = _text(k)
             if rel == WR and f == "r" and v and vo.writer[k].get(v[-1]) is ta:
-                return f"wr({key})", f"{bn} observed {an}'s append of {shown(v[-1])} to key {key}"
+                return f"wr({key})", f"{bn} observed {an}'s append of {_text(v[-1])} to key {key}"
             if f != "append" or rel == WR:
                 continue
             prev = vo.previous(k, v)
             if rel == WW and prev is not INIT and vo.writer[k].get(prev) is ta:
-                return (f"ww({key})", f"{bn} appended {shown(v)} after {an} appended "
-                        f"{shown(prev)} to {key}")
+                return (f"ww({key})", f"{bn} appended {_text(v)} after {an} appended "
+                        f"{_text(prev)} to {key}")
             if rel == RW and ta in vo.readers[k].get(prev, ()):
                 if prev is INIT:
                     return (f"rw({key})", f"{an} observed the initial (nil) state of {key}, "
-                            f"which {bn} created by appending {shown(v)}")
-                return f"rw({key})", f"{an} did not observe {bn}'s append of {shown(v)} to {key}"
+                            f"which {bn} created by appending {_text(v)}")
+                return f"rw({key})", f"{an} did not observe {bn}'s append of {_text(v)} to {key}"
         return None
 
 
