@@ -65,6 +65,15 @@ class VersionOrder(unittest.TestCase):
         self.assertEqual(result["anomalies"]["incompatible-order"],
                          [{"key": "x", "values": [[1], [2, 1]]}])
 
+    def test_reads_give_the_order_even_of_a_key_appended_once(self):
+        # Elle infers [1] from a lone committed append only for keys never read. Here x
+        # was read as [5, 1] (5 from a failed txn), so 1 follows 5: T2 read [5] and
+        # missed T1's append, which had completed before it began.
+        h = history(txn(0, "fail", ("append", "x", 5)), ok(1, ("append", "x", 1)),
+                    ok(2, ("r", "x", [5])), ok(3, ("r", "x", [5, 1])))
+        self.assertEqual(check(h, SS)["anomaly-types"],
+                         ["G-single-item-realtime", "G1a", "dirty-update"])
+
     def test_an_element_read_twice_in_one_list_is_duplicate_elements(self):
         # Prohibited even by read uncommitted; Elle lists element -> count.
         h = history(ok(0, ("append", "x", 1)), ok(1, ("r", "x", [1, 1])))

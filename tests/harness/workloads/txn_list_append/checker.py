@@ -8,8 +8,8 @@ the reads and checks everything against it:
 1. **Version order.** Per key, the distinct non-empty lists read by ok or crashed (info)
    transactions, shortest first. Each must be a prefix of the next; where one is not, the
    pair is an ``incompatible-order``. The longest read gives the key's order of appends (a
-   key appended by exactly one micro-op in the whole history needs no read: its order is
-   that one element). Reads with an element twice are ``duplicate-elements``.
+   key never read but appended by exactly one micro-op has that one element as its
+   order). Reads with an element twice are ``duplicate-elements``.
 2. **Dependencies** between ok and info transactions, each append placed right after the
    element before it in that order (or after the last element ever read, if it was never
    read itself): ``ww`` from the writer of that element, ``rw`` from every transaction
@@ -41,7 +41,7 @@ history) and is bounded by its time budget.
 Where this differs from Elle 0.2.2, on purpose: as in `elle_rw`, only the anomaly classes
 the models make reportable are searched for, and example cycles may differ. Where several
 different reads of a key are longest (an incompatible order), Elle takes whichever its
-hash set yields last; this takes the first read in history order.
+hash set yields last; this takes the one read first.
 """
 from __future__ import annotations
 
@@ -172,8 +172,8 @@ _TOO_MANY = object()
 
 
 def sorted_values(mop_lists: Iterable[list[Mop]]) -> dict[Hashable, list[tuple]]:
-    """Per key, the distinct non-empty lists read, shortest first; a key appended by a
-    single micro-op has just that one-element list instead."""
+    """Per key, the distinct non-empty lists read, shortest first; a key never read
+    non-empty but appended by a single micro-op has that one-element list."""
     seen: dict[Hashable, dict[tuple, None]] = defaultdict(dict)
     single: dict[Hashable, Any] = {}
     for mops in mop_lists:
@@ -184,7 +184,7 @@ def sorted_values(mop_lists: Iterable[list[Mop]]) -> dict[Hashable, list[tuple]]
             else:
                 single[k] = _TOO_MANY if k in single else v
     for k, v in single.items():
-        if v is not _TOO_MANY:
+        if v is not _TOO_MANY and k not in seen:
             seen[k] = {(v,): None}
     return {k: sorted(vs, key=len) for k, vs in seen.items()}
 
@@ -207,7 +207,7 @@ class VersionOrder:
 
     def __init__(self, values: dict[Hashable, list[tuple]], txns: list[Txn]):
         # The longest read of a key, without repeated elements, is its order of appends.
-        self.order = {k: list(dict.fromkeys(vs[-1])) for k, vs in values.items()}
+        self.order = {k: list(dict.fromkeys(max(vs, key=len))) for k, vs in values.items()}
         self.position = {k: {e: i for i, e in enumerate(order)}
                          for k, order in self.order.items()}
         self.writer: dict[Hashable, dict[Hashable, Txn]] = defaultdict(dict)
