@@ -364,6 +364,15 @@ def cycle_cases(g: TxnGraph, explain: Explain, reportable: frozenset[str],
     return anomalies
 
 
+def graph_anomalies(g: TxnGraph, explain: Explain, reportable: frozenset[str],
+                    timeout: float) -> dict[str, Any]:
+    """What the transaction graph shows: ``empty-transaction-graph`` if it has no vertex,
+    and the cycle cases."""
+    anomalies: dict[str, Any] = {"empty-transaction-graph": True} if not g.vertices else {}
+    anomalies.update(cycle_cases(g, explain, reportable, timeout))
+    return anomalies
+
+
 # ---------------------------------------------------------------------------------------
 # Order edges, reports and the result: shared by the rw-register and list-append checkers
 # ---------------------------------------------------------------------------------------

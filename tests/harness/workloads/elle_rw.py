@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Hashable, Iterable
 
 from ..jsonvalues import json_key
-from .elle_cycles import (REL_NAMES, RW, WR, WW, CycleExplainer, TxnGraph, cycle_cases,
+from .elle_cycles import (REL_NAMES, RW, WR, WW, CycleExplainer, TxnGraph, graph_anomalies,
                           link_order_edges, order_edges, result_map)
 from .graphs import strongly_connected_components
 from .elle_models import (UNKNOWN_ANOMALIES, CheckerError, prohibited_anomalies,
@@ -332,10 +332,8 @@ def elle_check(history: list[dict], consistency_models: Iterable[str],
     anomalies: dict[str, Any] = {}
     if cyclic:
         anomalies["cyclic-versions"] = cyclic
-    if not g.vertices:
-        anomalies["empty-transaction-graph"] = True
-    anomalies.update(cycle_cases(g, RegisterCycleExplainer(h, g, versions).cycle, reportable,
-                                 cycle_search_timeout))
+    anomalies.update(graph_anomalies(g, RegisterCycleExplainer(h, g, versions).cycle,
+                                     reportable, cycle_search_timeout))
     for name, cases in (("internal", internal_cases(h)), ("G1a", g1a_cases(h)),
                         ("G1b", g1b_cases(h)), ("lost-update", lost_update_cases(h))):
         if cases:

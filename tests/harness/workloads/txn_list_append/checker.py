@@ -51,7 +51,7 @@ from dataclasses import dataclass
 from typing import Any, Hashable, Iterable
 
 from ...jsonvalues import json_key
-from ..elle_cycles import (RW, WR, WW, WW_FIRST, CycleExplainer, TxnGraph, cycle_cases,
+from ..elle_cycles import (RW, WR, WW, WW_FIRST, CycleExplainer, TxnGraph, graph_anomalies,
                            link_order_edges, order_edges, result_map)
 from ..elle_models import (UNKNOWN_ANOMALIES, CheckerError, prohibited_anomalies,
                            validate_models)
@@ -435,11 +435,8 @@ def elle_check(history: list[dict], consistency_models: Iterable[str],
     versions = VersionOrder(values, h.possible)
     g = transaction_graph(h, versions, order_edges(reportable))
 
-    anomalies: dict[str, Any] = {}
-    if not g.vertices:
-        anomalies["empty-transaction-graph"] = True
-    anomalies.update(cycle_cases(g, AppendCycleExplainer(h, g, versions).cycle, reportable,
-                                 cycle_search_timeout))
+    anomalies = graph_anomalies(g, AppendCycleExplainer(h, g, versions).cycle, reportable,
+                                cycle_search_timeout)
     internal = [c for c in map(internal_case, h.ok) if c]
     future = [c for c in map(future_read_case, h.ok) if c]
     for name, cases in (("duplicate-elements", duplicate_cases(h)),
