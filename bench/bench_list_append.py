@@ -55,7 +55,8 @@ def main() -> None:
             start = time.perf_counter()
             result = checker.check(history, ["strict-serializable"])
             best = min(best, time.perf_counter() - start)
-        print(f"{nodes:>5} {len(txns):>6} {mops:>9} {str(result['valid?']):>8} {best:>8.2f}  {run_dir}")
+        verdict = str(result["valid?"])
+        print(f"{nodes:>5} {len(txns):>6} {mops:>9} {verdict:>8} {best:>8.2f}  {run_dir}")
 
 
 if __name__ == "__main__":
