@@ -143,6 +143,85 @@ class IndeterminateOps(unittest.TestCase):
         self.assertIs(check_register(h)["valid?"], True)
 
 
+    def test_the_same_info_write_may_be_needed_twice(self):
+        # Two timed-out writes of 2: the register goes 1, 2, 1, 2, which takes both of
+        # them (only one ok write of 1 lies between). Knossos: valid.
+        h = seq(op(0, "write", 1), op(1, "write", 2, "info"), op(2, "write", 2, "info"),
+                op(3, "read", 2), op(4, "write", 1), op(3, "read", 1), op(3, "read", 2))
+        self.assertIs(check_register(h)["valid?"], True)
+
+    def test_info_ops_may_chain(self):
+        # A timed-out write of 3 and a timed-out cas 3->4 explain a read of 4. Valid.
+        h = seq(op(0, "write", 3, "info"), op(1, "cas", [3, 4], "info"), op(2, "read", 4))
+        self.assertIs(check_register(h)["valid?"], True)
+
+
+def brute_force(history: list[dict]) -> bool:
+    """Linearizability by trying every order of every subset of info ops: the definition."""
+    from itertools import permutations
+    ops, open_ops = [], {}
+    for o in history:
+        if o["type"] == "invoke":
+            open_ops[o["process"]] = o
+            continue
+        inv = open_ops.pop(o["process"])
+        if o["type"] == "fail" or (o["f"] == "read" and (o["type"] == "info" or o["value"] is None)):
+            continue
+        end = o["index"] if o["type"] == "ok" else float("inf")
+        ops.append((inv["index"], end, o["f"], o["value"], o["type"] == "info"))
+    infos = [i for i, o in enumerate(ops) if o[4]]
+    for mask in range(1 << len(infos)):
+        chosen = [o for i, o in enumerate(ops) if not o[4] or mask >> infos.index(i) & 1]
+        for order in permutations(chosen):
+            if any(a[1] < b[0] for i, b in enumerate(order) for a in order[i + 1:]):
+                continue   # a later op in the order completed before an earlier one began
+            state, ok = None, True
+            for _, _, f, v, _ in order:
+                if f == "write":
+                    state = v
+                elif f == "read":
+                    ok = v == state and type(v) is type(state)
+                else:
+                    ok = state == v[0]
+                    state = v[1]
+                if not ok:
+                    break
+            if ok:
+                return True
+    return False
+
+
+class AgreesWithTheDefinition(unittest.TestCase):
+    def test_small_random_histories_get_the_brute_force_verdict(self):
+        import random
+        rng = random.Random(7)
+        verdicts = set()
+        for trial in range(400):
+            evs, busy, process = [], {}, [0, 1, 2]
+            for _ in range(12):
+                t = rng.randrange(3)
+                if t in busy:
+                    f, v = busy.pop(t)
+                    kind = rng.choice(["ok", "ok", "ok", "info", "fail"])
+                    if f == "read":
+                        v = rng.choice([None, 0, 1, 2])
+                    evs.append((kind, process[t], f, v))
+                    if kind == "info":
+                        process[t] += 3
+                elif len(evs) < 10:
+                    f = rng.choice(["read", "write", "cas"])
+                    v = None if f == "read" else rng.randrange(3) if f == "write" else [rng.randrange(3), rng.randrange(3)]
+                    busy[t] = (f, v)
+                    evs.append(("invoke", process[t], f, v))
+            for t, (f, v) in busy.items():   # close what is still open, as an ok
+                evs.append(("ok", process[t], f, rng.choice([0, 1]) if f == "read" else v))
+            h = events(*evs)
+            expected = brute_force(h)
+            verdicts.add(expected)
+            self.assertIs(check_register(h)["valid?"], expected, f"trial {trial}: {evs}")
+        self.assertEqual(verdicts, {True, False})
+
+
 class SearchBudget(unittest.TestCase):
     def test_running_out_of_budget_answers_unknown_not_a_guess(self):
         # Knossos answers {:valid? :unknown, :cause ...} when its search is cut short; here

@@ -14,14 +14,22 @@ memoization (the algorithm of Knossos' ``wgl`` analyzer):
   head; a call the register refuses is stepped over;
 * reaching a return means that op's call could not be placed before it: pop the last
   linearized op, link it back in, restore the state, and go on past it;
-* a configuration (set of linearized ops as a bitset, register state) is entered at most
-  once, since what can follow depends on nothing else. An empty stack at a return means
+* a configuration (set of linearized ops as a bitset, register state, and whether an info
+  op is waiting for a reader, see below) is entered at most once, since what can follow
+  depends on nothing else. An empty stack at a return means
   no order works: not linearizable. Running off the end of the list means every ok op was
   placed: linearizable.
 
+Two reductions keep info ops cheap, neither of which loses a linearization: an info op is
+placed only where the next op placed reads the register (a read or a cas) and only if it
+changes the state, since otherwise the same order without it is valid too; and of two
+identical info ops, the later-invoked one waits for the earlier (they never return, so
+they are interchangeable). tests/test_checker_lin_kv.py checks every verdict against a
+brute-force search on hundreds of small random histories.
+
 Complexity. With n ops, c of them pending at once at most (ok ops in flight plus info ops
 not yet placed) and s register states (here at most 6: nil and the values 0..4), the
-memo holds at most O(n · 2^c · s) configurations, each costing O(n) to build and walk,
+memo holds at most O(n · 2^c · 2s) configurations, each costing O(n) to build and walk,
 so the worst case is exponential in c, not in n (P-compositionality, applied per key by
 the caller, keeps n small as well). Histories of a correct system are found linearizable
 along an almost straight path: about n configurations, O(n · (n + c)) time. Since the
@@ -117,6 +125,17 @@ class _Search:
         for o in range(n):
             number.setdefault(o, len(number))
         self.bit = [1 << number[o] for o in range(n)]
+        # Two info ops doing the same thing are interchangeable once both are invoked (neither
+        # ever returns), so only orders placing the earlier-invoked one first are explored:
+        # each info op waits for its previous twin (its bit; 0 when it has none).
+        self.twin_bit = [0] * n
+        last_twin: dict[tuple, int] = {}
+        for o in sorted(range(n), key=lambda o: ops[o][3]["index"]):
+            if ops[o][4] is None:
+                what = ops[o][:3]
+                if what in last_twin:
+                    self.twin_bit[o] = self.bit[last_twin[what]]
+                last_twin[what] = o
         # Entries: 0 is the head, then calls and returns in history order, last the tail.
         events = []
         for o, (_, _, _, invoke, done) in enumerate(ops):
@@ -149,18 +168,25 @@ class _Search:
 
     def run(self) -> dict:
         ops, bit, is_call, entry_op, ret = self.ops, self.bit, self.is_call, self.entry_op, self.ret
+        twin_bit = self.twin_bit
         nxt, tail = self.next, self.tail
         kind = [o[0] for o in ops]
         arg_a = [o[1] for o in ops]
         arg_b = [o[2] for o in ops]
-        cache: set[tuple[int, int]] = set()
-        stack: list[tuple[int, int]] = []
-        linearized, state = 0, NIL
+        cache: set[tuple[int, int, bool]] = set()
+        stack: list[tuple[int, int, bool]] = []
+        # owed: the last op placed was an info op, so the next must read the register (a read
+        # or cas). Any other order can drop that info op and still be valid, because a write
+        # or the end of the history would hide its effect; so only these orders are explored.
+        linearized, state, owed = 0, NIL, False
         e = nxt[0]
-        while e != tail:
+        while True:
             if is_call[e]:
                 o = entry_op[e]
                 k = kind[o]
+                if (twin_bit[o] and not linearized & twin_bit[o]) or (owed and k == WRITE):
+                    e = nxt[e]
+                    continue
                 if k == WRITE:
                     new = arg_a[o]
                 elif state != arg_a[o]:
@@ -168,7 +194,11 @@ class _Search:
                     continue
                 else:
                     new = state if k == READ else arg_b[o]
-                config = (linearized | bit[o], new)
+                info = ret[e] < 0
+                if info and new == state:       # an info op that changes nothing is never needed
+                    e = nxt[e]
+                    continue
+                config = (linearized | bit[o], new, info)
                 if config in cache:
                     e = nxt[e]
                     continue
@@ -177,16 +207,18 @@ class _Search:
                     return {"valid?": UNKNOWN, "analyzer": "wgl",
                             "cause": f"search budget exceeded: {self.max_configs} configurations "
                                      f"explored without an answer ({len(ops)} ops)"}
-                stack.append((e, state))
-                linearized, state = config
+                stack.append((e, state, owed))
+                linearized, state, owed = config
                 self._unlink(e)
-                if ret[e] >= 0:
+                if not info:
                     self._unlink(ret[e])
                 e = nxt[0]
+            elif e == tail and not owed:
+                break
             else:
                 if not stack:
                     return self._invalid(cache)
-                e, state = stack.pop()
+                e, state, owed = stack.pop()
                 linearized ^= bit[entry_op[e]]
                 if ret[e] >= 0:
                     self._relink(ret[e])
@@ -194,18 +226,18 @@ class _Search:
                 e = nxt[e]
         return {"valid?": True, "analyzer": "wgl", "model": {"value": self.states.values[state]}}
 
-    def _invalid(self, cache: set[tuple[int, int]]) -> dict:
+    def _invalid(self, cache: set[tuple[int, int, bool]]) -> dict:
         """Knossos' report: the first ok op (in completion order) that no configuration got
         past, the ok op before it, and how it fails from each state the furthest
         configurations reached."""
         def reached(linearized: int) -> int:       # ok ops placed without a gap
             return (~linearized & (linearized + 1)).bit_length() - 1
-        furthest = max((reached(lin) for lin, _ in cache), default=0)
+        furthest = max((reached(lin) for lin, _, _ in cache), default=0)
         furthest = min(furthest, len(self.ok_order) - 1)
         o = self.ok_order[furthest]
         final_op = self.ops[o][4]
         previous = self.ops[self.ok_order[furthest - 1]][4] if furthest > 0 else None
-        end_states = sorted({s for lin, s in cache if reached(lin) >= furthest} or {NIL})
+        end_states = sorted({s for lin, s, _ in cache if reached(lin) >= furthest} or {NIL})
         paths = [[{"op": previous, "model": {"value": self.states.values[s]}},
                   {"op": final_op, "model": {"inconsistent": self._why(o, s)}}]
                  for s in end_states[:FINAL_PATHS_SHOWN]]
