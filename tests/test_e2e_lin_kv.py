@@ -26,6 +26,11 @@ class CorrectNodes(HarnessTestCase):
         # Services are never partitioned, so the proxy keeps answering.
         self.assertValid(lin_kv(PROXY, 3, 10, "--nemesis", "partition"))
 
+    def test_a_raft_cluster_stays_linearizable_under_partitions(self):
+        results = self.assertValid(lin_kv(node("tests/example_nodes/raft_kv.py"), 3, 10,
+                                          "--nemesis", "partition"))
+        self.assertGreater(results["stats"]["by-f"]["write"]["ok-count"], 0)
+
     def test_a_node_keeping_its_own_dict_is_linearizable_alone(self):
         self.assertValid(lin_kv(LOCAL, 1, 5))
 
