@@ -6,37 +6,19 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "example_nodes"))
 from common import Message, Node  # noqa: E402
-from common.errors import ErrorCode, RPCError  # noqa: E402
+from kv_state import apply  # noqa: E402
 
 node = Node()
 values: dict = {}
 
 
-def current(key):
-    if key not in values:
-        raise RPCError(ErrorCode.KEY_DOES_NOT_EXIST, "key does not exist")
-    return values[key]
-
-
 @node.on("read")
-def read(msg: Message) -> None:
-    node.reply(msg, {"type": "read_ok", "value": current(msg.body["key"])})
-
-
 @node.on("write")
-def write(msg: Message) -> None:
-    values[msg.body["key"]] = msg.body["value"]
-    node.reply(msg, {"type": "write_ok"})
-
-
 @node.on("cas")
-def cas(msg: Message) -> None:
-    key, old = msg.body["key"], msg.body["from"]
-    if current(key) != old:
-        raise RPCError(ErrorCode.PRECONDITION_FAILED, f"current value {values[key]} is not {old}")
-    values[key] = msg.body["to"]
-    node.reply(msg, {"type": "cas_ok"})
+def handle(msg: Message) -> None:
+    node.reply(msg, apply(values, msg.body))
 
 
 if __name__ == "__main__":

@@ -11,26 +11,12 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import Message, Node  # noqa: E402
-from common.errors import ErrorCode, RPCError  # noqa: E402
+from kv_state import apply  # noqa: E402
 
 node = Node()
 values: dict = {}
-
-
-def apply(body: dict) -> dict:
-    key = body["key"]
-    if body["type"] == "write":
-        values[key] = body["value"]
-        return {"type": "write_ok"}
-    if key not in values:
-        raise RPCError(ErrorCode.KEY_DOES_NOT_EXIST, "key does not exist")
-    if body["type"] == "read":
-        return {"type": "read_ok", "value": values[key]}
-    if values[key] != body["from"]:
-        raise RPCError(ErrorCode.PRECONDITION_FAILED, f"current value {values[key]} is not {body['from']}")
-    values[key] = body["to"]
-    return {"type": "cas_ok"}
 
 
 @node.on("read")
@@ -39,7 +25,7 @@ def apply(body: dict) -> dict:
 async def handle(msg: Message) -> None:
     primary = node.node_ids[0]
     if node.node_id == primary:
-        node.reply(msg, apply(msg.body))
+        node.reply(msg, apply(values, msg.body))
         return
     request = {k: v for k, v in msg.body.items() if k != "msg_id"}
     reply = await node.rpc(primary, request, timeout=0.25)

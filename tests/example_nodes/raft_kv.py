@@ -26,8 +26,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import Message, Node  # noqa: E402
 from common.errors import ErrorCode, RPCError  # noqa: E402
+import kv_state  # noqa: E402
 
 TICK_S = 0.05
 ELECTION_S = (0.6, 1.2)
@@ -61,27 +63,15 @@ def see_term(t: int) -> None:
         term, voted_for, role = t, None, "follower"
 
 
-def execute(body: dict) -> dict:
-    key = body["key"]
-    if body["type"] == "write":
-        data[key] = body["value"]
-        return {"type": "write_ok"}
-    if key not in data:
-        return RPCError(ErrorCode.KEY_DOES_NOT_EXIST, "key does not exist").to_body()
-    if body["type"] == "read":
-        return {"type": "read_ok", "value": data[key]}
-    if data[key] != body["from"]:
-        return RPCError(ErrorCode.PRECONDITION_FAILED, f"current value {data[key]} is not {body['from']}").to_body()
-    data[key] = body["to"]
-    return {"type": "cas_ok"}
-
-
 def apply_committed() -> None:
     global applied
     while applied < commit:
         applied += 1
         entry_term, body = log[applied]
-        result = execute(body)
+        try:
+            result = kv_state.apply(data, body)
+        except RPCError as e:
+            result = e.to_body()
         request = waiting.pop(applied, None)
         if request and request[1] == entry_term:
             node.reply(request[0], result)
