@@ -175,11 +175,12 @@ class Interpreter:
             if all(self.busy):
                 await self._wait_free()
                 issued = loop.time()
-            op = self.workload.next_op(loop.time() - start)
+            thread = self._pick_thread(k)
+            op = self.workload.next_op_for(thread, loop.time() - start)
             if op is None:
                 next_client = float("inf")
                 continue
-            self._start(self._pick_thread(k), op)
+            self._start(thread, op)
             k += 1
             next_client = issued + self.rng.uniform(0, 2 / rate)
         if rate <= 0:

@@ -61,6 +61,11 @@ class Workload:
         ``now`` is seconds since the main phase began. None means the stream is exhausted."""
         raise NotImplementedError
 
+    def next_op_for(self, thread: int, now: float) -> dict | None:
+        """The next main-phase op, for the free ``thread`` the engine picked for it. Only a
+        generator whose ops depend on the thread (lin-kv's key groups) overrides this."""
+        return self.next_op(now)
+
     def update(self, invoke: dict, completion: dict) -> None:
         """Feedback: called with each client op's invoke and completion as they are recorded."""
 

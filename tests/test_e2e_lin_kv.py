@@ -1,0 +1,73 @@
+"""The lin-kv workload end to end (spec §6.8): verdicts on nodes whose linearizability is
+known, with short runs of the issue's command (3 nodes, --concurrency 2n, --rate 100)."""
+from __future__ import annotations
+
+import unittest
+
+from tests.support import HarnessTestCase, node, run_harness
+
+LOAD = ("-w", "lin-kv", "--concurrency", "2n", "--rate", "100")
+PROXY = node("tests/example_nodes/kv_proxy.py")
+LOCAL = node("tests/broken_nodes/lin_kv_local.py")
+
+
+def lin_kv(bin_: str, nodes: int, seconds: int, *extra: str):
+    return run_harness("--bin", bin_, *LOAD, "--node-count", str(nodes), "--time-limit", str(seconds),
+                       *extra)
+
+
+class CorrectNodes(HarnessTestCase):
+    def test_a_proxy_to_the_lin_kv_service_is_linearizable(self):
+        results = self.assertValid(lin_kv(PROXY, 3, 10))
+        self.assertEqual(results["workload"]["failures"], [])
+        self.assertGreater(results["stats"]["by-f"]["cas"]["ok-count"], 0)
+
+    def test_a_proxy_to_the_lin_kv_service_stays_linearizable_under_partitions(self):
+        # Services are never partitioned, so the proxy keeps answering.
+        self.assertValid(lin_kv(PROXY, 3, 10, "--nemesis", "partition"))
+
+    def test_a_raft_cluster_stays_linearizable_under_partitions(self):
+        results = self.assertValid(lin_kv(node("tests/example_nodes/raft_kv.py"), 3, 10,
+                                          "--nemesis", "partition"))
+        self.assertGreater(results["stats"]["by-f"]["write"]["ok-count"], 0)
+
+    def test_a_node_keeping_its_own_dict_is_linearizable_alone(self):
+        self.assertValid(lin_kv(LOCAL, 1, 5))
+
+
+class WrongNodes(unittest.TestCase):
+    def assertNotLinearizable(self, run) -> None:  # noqa: N802
+        self.assertIsNotNone(run.results, run.details())
+        self.assertIs(run.results["valid?"], False, run.details())
+        self.assertEqual(run.returncode, 1, run.details())
+        workload = run.results["workload"]
+        self.assertIn(0, [int(k) for k in workload["failures"]])
+        self.assertIs(workload["results"]["0"]["linearizable"]["valid?"], False)
+
+    def test_three_nodes_each_keeping_their_own_dict_are_not_linearizable(self):
+        # A client reads what its own node was told and misses writes made through others.
+        self.assertNotLinearizable(lin_kv(LOCAL, 3, 5))
+
+    def test_a_proxy_to_seq_kv_is_not_linearizable(self):
+        # seq-kv serves each node some state at least as new as the last one it saw, often
+        # an old one (spec §7.3), so a read through one node misses a write that completed
+        # through another before the read began: a stale read, which Knossos rejects.
+        self.assertNotLinearizable(lin_kv(PROXY, 3, 10, "seq-kv"))
+
+    def test_a_proxy_to_lww_kv_is_not_linearizable(self):
+        # lww-kv is two replicas that never synchronise; a read served by the replica that
+        # missed the last write returns an older value, again a stale read.
+        self.assertNotLinearizable(lin_kv(PROXY, 3, 10, "lww-kv"))
+
+
+class Concurrency(unittest.TestCase):
+    def test_concurrency_that_is_not_a_multiple_of_2n_aborts_the_run(self):
+        # Jepsen's independent generator asserts on its first op; Maelstrom exits 255.
+        run = run_harness("--bin", PROXY, "-w", "lin-kv", "--node-count", "3", "--concurrency", "8",
+                          "--time-limit", "5")
+        self.assertEqual(run.returncode, 255, run.details())
+        self.assertIn("multiple of 6", run.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()
