@@ -7,6 +7,7 @@ happens — a crash, Ctrl-C, a bug — every node process is killed before this 
 from __future__ import annotations
 
 import asyncio
+import errno
 import gc
 import json
 import os
@@ -18,10 +19,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from . import footer
 from . import results as results_mod
 from . import store
 from .client import ClientIds, NetClient
 from .clock import Clock
+from .diagnostics import Diagnostics
 from .edn import dumps as edn_dumps
 from .errors import RPCError, RPCTimeout
 from .interpreter import Interpreter
@@ -33,6 +36,9 @@ from .workloads import WORKLOAD_NAMES
 from .workloads import load as load_workload
 
 INIT_TIMEOUT_S = 10.0
+# A node that has written nothing this long after init is probably holding its reply in a buffer.
+SILENT_STDOUT_WARNING_S = 5.0
+FLUSH_PROBE_S = 1.0
 
 
 def _implemented() -> list[str]:
@@ -115,6 +121,7 @@ class Run:
         self.run_dir: Path | None = None
         self.workdir = tempfile.mkdtemp(prefix="glomers-nodes-")
         self.terminated = False   # SIGTERM received
+        self.diagnostics = Diagnostics(console.log)
 
     # --- the whole run ------------------------------------------------------------------
     async def execute(self) -> tuple[dict | None, int]:
@@ -127,6 +134,8 @@ class Run:
         workload = load_workload(opts.workload)(opts, self.rng_gen)
         self.network = Network(Latency(opts.latency, opts.latency_dist, self.rng_net), self.clock,
                                self.log, opts.log_net_send, opts.log_net_recv)
+        # Clients and node processes find it here (see diagnostics.py).
+        self.network.diagnostics = self.diagnostics
         self.interpreter = Interpreter(opts, workload, self.network, self.clock, ClientIds(),
                                        self.rng_nemesis, self.log)
         loop = asyncio.get_running_loop()
@@ -150,6 +159,7 @@ class Run:
                 await self._teardown()
         except Aborted as e:
             self._store_history()
+            store.write_aborted(self.run_dir, str(e), self.diagnostics.summary())
             self.log(f"ERROR The run could not be carried out: {e}")
             print(f"Test aborted: {e}", flush=True)
             return None, 255
@@ -184,26 +194,67 @@ class Run:
             try:
                 await proc.start()
             except OSError as e:
-                raise Aborted(f"could not launch node {proc.id} from {binary}: {e}") from None
+                hint = (" (a script needs a first line such as #!/usr/bin/env python3)"
+                        if e.errno == errno.ENOEXEC else "")
+                raise Aborted(f"could not launch node {proc.id} from {binary}: {e}{hint}") from None
         ids = self.interpreter.client_ids
         await asyncio.gather(*(self._init(node_id, ids.next()) for node_id in opts.nodes))
 
     async def _init(self, node_id: str, client_id: str) -> None:
         client = NetClient(self.network, client_id, node_id)
         proc = self.nodes[node_id]
+        loop = asyncio.get_running_loop()
+        rpc = loop.create_task(client.rpc(
+            {"type": "init", "node_id": node_id, "node_ids": list(self.opts.nodes)}, timeout=INIT_TIMEOUT_S))
+        exited = loop.create_task(proc.proc.wait())
         try:
-            reply = await client.rpc({"type": "init", "node_id": node_id, "node_ids": list(self.opts.nodes)},
-                                     timeout=INIT_TIMEOUT_S)
+            done, _ = await asyncio.wait({rpc, exited}, timeout=SILENT_STDOUT_WARNING_S,
+                                         return_when=asyncio.FIRST_COMPLETED)
+            if not done and not self._wrote_stdout(node_id):
+                self.diagnostics.report("nothing-on-stdout", node_id,
+                                        f"has written nothing on stdout {SILENT_STDOUT_WARNING_S:g} s after "
+                                        f"init; if it has answered, the answer is stuck in its output buffer")
+            await asyncio.wait({rpc, exited}, return_when=asyncio.FIRST_COMPLETED)
+            if not rpc.done():
+                rpc.cancel()
+                # Teardown names the exit status and the stderr tail.
+                raise Aborted(f"node {node_id} exited before answering init")
+            reply = rpc.result()
         except RPCTimeout:
-            raise Aborted(self._node_problem(proc, f"node {node_id} did not answer init within "
-                                                   f"{INIT_TIMEOUT_S:g} s")) from None
+            problem = f"node {node_id} did not answer init within {INIT_TIMEOUT_S:g} s"
+            if not self._wrote_stdout(node_id) and not proc.silenced:
+                problem += await self._probe_flush(proc)
+            raise Aborted(self._node_problem(proc, problem)) from None
         except RPCError as e:
             raise Aborted(self._node_problem(proc, f"node {node_id} answered init with an error: {e.body}")) from None
         finally:
+            exited.cancel()
             client.close()
         if reply.get("type") != "init_ok":
             raise Aborted(self._node_problem(proc, f"node {node_id} answered init with {reply!r}, "
                                                    f"expected type init_ok"))
+
+    def _wrote_stdout(self, node_id: str) -> bool:
+        return any(msg["src"] == node_id for _, _, msg in self.network.journal)
+
+    async def _probe_flush(self, proc: NodeProcess) -> str:
+        """Why a node that wrote nothing at all was silent. Closing its stdin makes most
+        programs exit, and exiting flushes their buffers: a reply that appears then was
+        waiting for a flush."""
+        proc.killed = True   # this exit is ours, not the node's
+        proc.proc.stdin.close()
+        try:
+            await asyncio.wait_for(proc.proc.wait(), FLUSH_PROBE_S)
+        except asyncio.TimeoutError:
+            pass
+        await asyncio.sleep(0.1)   # let its last stdout lines be read
+        if self._wrote_stdout(proc.id):
+            kind, what = "nothing-on-stdout", "wrote its reply to init only when its stdin was closed: " \
+                                              "the reply sat in its output buffer"
+        else:
+            kind, what = "never-answered-init", "wrote nothing on stdout, not even when its stdin was closed"
+        self.diagnostics.report(kind, proc.id, what)
+        return f"; it {what}. Fix: {self.diagnostics.mistakes[(kind, proc.id)].fix}"
 
     def _node_problem(self, proc: NodeProcess, what: str) -> str:
         parts = [what]
@@ -279,6 +330,8 @@ class Run:
                    "delivery-lateness-ms": _quantiles_ms(self.network.lateness_s)}
         if silenced:
             harness["silenced-nodes"] = silenced
+        if self.diagnostics.mistakes:
+            harness["mistakes"] = self.diagnostics.summary()
         res = results_mod.compose(history, self.network.journal, self.opts, workload_result, harness)
         store.write_results(self.run_dir, res)
         try:
@@ -314,9 +367,12 @@ def run_tests(opts: Options) -> int:
             gc.enable()
             console.close()
         if results is None:
+            if run.run_dir is not None:
+                print("\n".join(footer.where(run.run_dir)), flush=True)
             return code
         print(edn_dumps(results), flush=True)
         print(f"\n{results_mod.verdict_line(results['valid?'])}", flush=True)
+        print("\n" + "\n".join(footer.lines(results, run.run_dir, footer.challenge_from_env())), flush=True)
         code = results_mod.exit_code(results["valid?"])
         if code != 0:
             return code

@@ -67,6 +67,21 @@ def write_results(run_dir: Path, results: dict) -> None:
     (run_dir / "results.edn").write_text(edn.dumps(results) + "\n", encoding="utf-8")
 
 
+def write_aborted(run_dir: Path, reason: str, mistakes: list[dict]) -> None:
+    """``aborted.json``: why a run that has no verdict ended, for ``analyze`` and ``serve``."""
+    (run_dir / "aborted.json").write_text(
+        json.dumps({"reason": reason, "mistakes": mistakes}, indent=2, ensure_ascii=False) + "\n",
+        encoding="utf-8")
+
+
+def read_aborted(run_dir: Path) -> dict | None:
+    """The abort record of a run, or None if it was not aborted."""
+    try:
+        return json.loads((run_dir / "aborted.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
 def read_history(run_dir: Path) -> list[dict]:
     return [json.loads(line) for line in _read_lines(run_dir / "history.jsonl")]
 

@@ -1,0 +1,90 @@
+"""The few lines printed after the verdict: the figures this workload is judged by.
+
+A challenge is judged on two or three numbers that sit deep in the results map (servers
+msgs-per-op, stable latency, availability, the final reads). This puts them under the
+verdict, beside the challenge's published limits when ``make test-chX`` says which challenge
+it is running (``GLOMERS_CHALLENGE``), and says where the run is stored and how to look at it.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+CHALLENGE_ENV = "GLOMERS_CHALLENGE"
+
+# Published limits (challenge pages), as (label, figure key, upper bound exclusive).
+LIMITS: dict[str, list[tuple[str, str, float]]] = {
+    "3d": [("msgs-per-op", "msgs-per-op", 30), ("median", "median-ms", 400), ("max", "max-ms", 600)],
+    "3e": [("msgs-per-op", "msgs-per-op", 20), ("median", "median-ms", 1000), ("max", "max-ms", 2000)],
+}
+
+
+def figures(results: dict) -> dict[str, Any]:
+    """The judged figures of a run, by key, for whichever of them its workload has."""
+    workload = results.get("workload") or {}
+    servers = (results.get("net") or {}).get("servers") or {}
+    found: dict[str, Any] = {}
+    if "msgs-per-op" in servers:
+        found["msgs-per-op"] = servers["msgs-per-op"]
+    latencies = workload.get("stable-latencies")
+    if isinstance(latencies, dict):
+        found["median-ms"], found["max-ms"] = latencies.get("0.5"), latencies.get("1")
+    for key in ("lost-count", "stable-count", "attempt-count", "acknowledged-count", "duplicated-count"):
+        if key in workload:
+            found[key] = workload[key]
+    if "final-reads" in workload:
+        found["final-reads"], found["acceptable"] = workload["final-reads"], workload.get("acceptable")
+    ok_fraction = (results.get("availability") or {}).get("ok-fraction")
+    if ok_fraction is not None:
+        found["availability"] = ok_fraction
+    stats = results.get("stats") or {}
+    if "count" in stats:
+        found["ok-ops"], found["ops"] = stats.get("ok-count"), stats["count"]
+    return found
+
+
+def lines(results: dict, run_dir: Path | str, challenge: str | None = None) -> list[str]:
+    """The footer for a finished run: one aligned row per figure, then where to look."""
+    f = figures(results)
+    limits = {key: bound for _, key, bound in LIMITS.get(challenge or "", [])}
+    rows: list[tuple[str, str, str]] = []   # label, value, limit and outcome
+    for key, label, unit in (("msgs-per-op", "servers msgs-per-op", ""),
+                             ("median-ms", "stable latency median", " ms"),
+                             ("max-ms", "stable latency max", " ms")):
+        if f.get(key) is None:
+            continue
+        limit = ""
+        if key in limits:
+            limit = f"< {_number(limits[key])}{unit}  {'pass' if f[key] < limits[key] else 'FAIL'}"
+        rows.append((label, f"{_number(f[key])}{unit}", limit))
+    if "lost-count" in f:
+        rows.append(("values", f"{f.get('stable-count')} of {f.get('attempt-count')} stable, "
+                               f"{f['lost-count']} lost", ""))
+    if "final-reads" in f:
+        ranges = ", ".join(f"{lo}..{hi}" if lo != hi else f"{lo}" for lo, hi in f["acceptable"] or [])
+        rows.append(("final reads", f"{f['final-reads']}", f"acceptable: {ranges or 'none'}"))
+    if "acknowledged-count" in f:
+        rows.append(("duplicated ids", f"{f.get('duplicated-count')} of {f['acknowledged-count']}", ""))
+    if "availability" in f:
+        rows.append(("availability", f"{f['availability']} ({f.get('ok-ops')} of {f.get('ops')} ops ok)", ""))
+    width = max((len(label) for label, _, _ in rows), default=0)
+    value_width = max((len(value) for _, value, limit in rows if limit), default=0)
+    out = [f"Challenge {challenge}, judged by (published limits beside):" if challenge in LIMITS
+           else f"Challenge {challenge}, judged by:" if challenge else "Figures:"]
+    out += [f"  {label:<{width}}  {value:<{value_width}}  {limit}".rstrip() for label, value, limit in rows]
+    return [*out, *where(run_dir)]
+
+
+def where(run_dir: Path | str) -> list[str]:
+    """Where the run is stored and how to look at it (aborted runs too)."""
+    return [f"Stored in {run_dir}/ (also store/latest/)",
+            "To look at it: make serve (or python3 -m tests.harness serve), then open http://127.0.0.1:8080/"]
+
+
+def challenge_from_env() -> str | None:
+    return os.environ.get(CHALLENGE_ENV) or None
+
+
+def _number(x: float) -> str:
+    return f"{x:,.2f}" if isinstance(x, float) else f"{x:,}"
