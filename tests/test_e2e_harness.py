@@ -138,6 +138,17 @@ class Analyze(unittest.TestCase):
         self.assertEqual((run.returncode, again.returncode), (1, 1), again.stderr)
         self.assertIn("Analysis invalid!", again.stdout)
 
+    def test_analyze_reports_an_aborted_run_as_aborted_never_valid(self):
+        workdir = tempfile.mkdtemp(prefix="glomers-analyze-")
+        run = run_harness("-w", "echo", "--bin", node(BROKEN + "crash_after_five.py"), "--node-count", "1",
+                          "--time-limit", "2", "--rate", "10", cwd=workdir)
+        again = subprocess.run([sys.executable, "-m", "tests.harness", "analyze"], cwd=workdir,
+                               env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True, text=True)
+        self.assertEqual((run.returncode, again.returncode), (255, 255), again.stdout + again.stderr)
+        self.assertIn("Test aborted: node n0 exited with status 3", again.stdout)
+        self.assertNotIn("Everything looks good", again.stdout)
+        self.assertFalse((run.store / "results.json").exists())
+
 
 class RunsThatCannotStart(unittest.TestCase):
     def test_a_missing_binary_aborts_with_255(self):

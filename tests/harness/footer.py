@@ -22,8 +22,8 @@ LIMITS: dict[str, list[tuple[str, str, float]]] = {
 
 def figures(results: dict) -> dict[str, Any]:
     """The judged figures of a run, by key, for whichever of them its workload has."""
-    workload = results.get("workload") or {}
-    servers = (results.get("net") or {}).get("servers") or {}
+    workload = _map(results.get("workload"))
+    servers = _map(_map(results.get("net")).get("servers"))
     found: dict[str, Any] = {}
     if "msgs-per-op" in servers:
         found["msgs-per-op"] = servers["msgs-per-op"]
@@ -35,44 +35,56 @@ def figures(results: dict) -> dict[str, Any]:
             found[key] = workload[key]
     if "final-reads" in workload:
         found["final-reads"], found["acceptable"] = workload["final-reads"], workload.get("acceptable")
-    ok_fraction = (results.get("availability") or {}).get("ok-fraction")
+    ok_fraction = _map(results.get("availability")).get("ok-fraction")
     if ok_fraction is not None:
         found["availability"] = ok_fraction
-    stats = results.get("stats") or {}
+    stats = _map(results.get("stats"))
     if "count" in stats:
         found["ok-ops"], found["ops"] = stats.get("ok-count"), stats["count"]
     return found
 
 
-def lines(results: dict, run_dir: Path | str, challenge: str | None = None) -> list[str]:
-    """The footer for a finished run: one aligned row per figure, then where to look."""
+def rows(results: dict, challenge: str | None = None) -> list[tuple[str, str, str]]:
+    """(label, value, limit and outcome) for each judged figure the run has."""
     f = figures(results)
     limits = {key: bound for _, key, bound in LIMITS.get(challenge or "", [])}
-    rows: list[tuple[str, str, str]] = []   # label, value, limit and outcome
+    out: list[tuple[str, str, str]] = []
     for key, label, unit in (("msgs-per-op", "servers msgs-per-op", ""),
                              ("median-ms", "stable latency median", " ms"),
                              ("max-ms", "stable latency max", " ms")):
-        if f.get(key) is None:
+        if not _is_number(f.get(key)):
             continue
         limit = ""
         if key in limits:
             limit = f"< {_number(limits[key])}{unit}  {'pass' if f[key] < limits[key] else 'FAIL'}"
-        rows.append((label, f"{_number(f[key])}{unit}", limit))
+        out.append((label, f"{_number(f[key])}{unit}", limit))
     if "lost-count" in f:
-        rows.append(("values", f"{f.get('stable-count')} of {f.get('attempt-count')} stable, "
-                               f"{f['lost-count']} lost", ""))
+        out.append(("values", f"{f.get('stable-count')} of {f.get('attempt-count')} stable, "
+                              f"{f['lost-count']} lost", ""))
     if "final-reads" in f:
-        ranges = ", ".join(f"{lo}..{hi}" if lo != hi else f"{lo}" for lo, hi in f["acceptable"] or [])
-        rows.append(("final reads", f"{f['final-reads']}", f"acceptable: {ranges or 'none'}"))
+        ranges = ", ".join(f"{r[0]}..{r[1]}" if r[0] != r[1] else f"{r[0]}" for r in _list(f["acceptable"])
+                           if isinstance(r, list) and len(r) == 2)
+        out.append(("final reads", f"{f['final-reads']}", f"acceptable: {ranges or 'none'}"))
     if "acknowledged-count" in f:
-        rows.append(("duplicated ids", f"{f.get('duplicated-count')} of {f['acknowledged-count']}", ""))
+        out.append(("duplicated ids", f"{f.get('duplicated-count')} of {f['acknowledged-count']}", ""))
     if "availability" in f:
-        rows.append(("availability", f"{f['availability']} ({f.get('ok-ops')} of {f.get('ops')} ops ok)", ""))
-    width = max((len(label) for label, _, _ in rows), default=0)
-    value_width = max((len(value) for _, value, limit in rows if limit), default=0)
-    out = [f"Challenge {challenge}, judged by (published limits beside):" if challenge in LIMITS
-           else f"Challenge {challenge}, judged by:" if challenge else "Figures:"]
-    out += [f"  {label:<{width}}  {value:<{value_width}}  {limit}".rstrip() for label, value, limit in rows]
+        out.append(("availability", f"{f['availability']} ({f.get('ok-ops')} of {f.get('ops')} ops ok)", ""))
+    return out
+
+
+def heading(challenge: str | None) -> str:
+    if challenge in LIMITS:
+        return f"Challenge {challenge}, judged by (published limits beside):"
+    return f"Challenge {challenge}, judged by:" if challenge else "Figures:"
+
+
+def lines(results: dict, run_dir: Path | str, challenge: str | None = None) -> list[str]:
+    """The footer for a finished run: one aligned row per figure, then where to look."""
+    table = rows(results, challenge)
+    width = max((len(label) for label, _, _ in table), default=0)
+    value_width = max((len(value) for _, value, limit in table if limit), default=0)
+    out = [heading(challenge)]
+    out += [f"  {label:<{width}}  {value:<{value_width}}  {limit}".rstrip() for label, value, limit in table]
     return [*out, *where(run_dir)]
 
 
@@ -84,6 +96,19 @@ def where(run_dir: Path | str) -> list[str]:
 
 def challenge_from_env() -> str | None:
     return os.environ.get(CHALLENGE_ENV) or None
+
+
+def _map(value: Any) -> dict:
+    """Results read back from disk may be anything; a part that is not a map has no figures."""
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
 def _number(x: float) -> str:

@@ -128,7 +128,8 @@ class Run:
         opts = self.opts
         self.run_dir = store.new_run_dir(opts.workload)
         self.console.open(self.run_dir / "jepsen.log")
-        (self.run_dir / "test.json").write_text(json.dumps({"argv": opts.argv, "seed": self.seed}))
+        (self.run_dir / "test.json").write_text(json.dumps({"argv": opts.argv, "seed": self.seed,
+                                                            "challenge": footer.challenge_from_env()}))
         self.log(f"Running {opts.workload} on {len(opts.nodes)} node(s) with the local harness "
                  f"(seed {self.seed}); store: {self.run_dir}")
         workload = load_workload(opts.workload)(opts, self.rng_gen)

@@ -8,7 +8,8 @@ newest run. Inside it:
   ``analyze`` command, plots, ``serve``) to read back with the ``read_*`` functions;
 - ``history.edn``, ``history.txt``, ``results.edn``: the same in Maelstrom's formats, for
   people;
-- ``node-logs/``: each node's stderr, written by the engine.
+- ``node-logs/``: each node's stderr, written by the engine;
+- ``aborted.json``: only for a run that could not be carried out, why, and the mistakes seen.
 """
 from __future__ import annotations
 
@@ -77,9 +78,12 @@ def write_aborted(run_dir: Path, reason: str, mistakes: list[dict]) -> None:
 def read_aborted(run_dir: Path) -> dict | None:
     """The abort record of a run, or None if it was not aborted."""
     try:
-        return json.loads((run_dir / "aborted.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        record = json.loads((run_dir / "aborted.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
         return None
+    except (OSError, ValueError) as e:
+        return {"reason": f"aborted (its aborted.json is unreadable: {e})"}
+    return record if isinstance(record, dict) else {"reason": f"aborted ({record!r})"}
 
 
 def read_history(run_dir: Path) -> list[dict]:
