@@ -95,9 +95,9 @@ class Index(StoreFixture):
         for text in ("broadcast", ">5<", "12.25", "123 ms", "456 ms", "0.875"):
             self.assertIn(text, row)
 
-    def test_links_each_file_of_a_run(self):
+    def test_links_the_pictures_and_results_of_a_run(self):
         row = self.index().split('<tr class="run invalid"')[1].split("</tr>")[0]
-        for name in ("latency.svg", "results.json", "history.jsonl", "node-logs/"):
+        for name in ("latency.svg", "results.json"):
             self.assertIn(f'href="/g-counter/20240102T100000.000%2B0000/{name}"', row)
 
     def test_an_empty_store_says_so(self):
@@ -188,6 +188,11 @@ class RunPage(RunsWithCommandLines):
         self.assertIn("python3 -m tests.harness test -w broadcast --bin ch3d_broadcast/main.py", page)
         self.assertIn("seed 7", page)
 
+    def test_links_every_file_of_the_run(self):
+        page = self.page(self.old)
+        for name in ("latency.svg", "results.json", "history.jsonl", "node-logs/"):
+            self.assertIn(f'href="{name}"', page)
+
     def test_shows_the_pictures_inline(self):
         self.assertIn('<img class="picture" src="latency.svg"', self.page(self.old))
 
@@ -233,9 +238,9 @@ class DamagedStore(StoreFixture):
             (self.new / name).write_text("still here")
         except (OSError, UnicodeEncodeError):
             self.skipTest("this file system refuses names that are not UTF-8")
-        status, _, body = self.get("/")
-        self.assertEqual(status, 200)
-        self.assertIn("bad-\ufffd-name.txt", body.decode())
+        for page in ("/", "/broadcast/20240103T100000.000%2B0000/"):
+            self.assertEqual(self.get(page)[0], 200)
+        self.assertIn("bad-\ufffd-name.txt", self.get("/broadcast/20240103T100000.000%2B0000/")[2].decode())
         status, _, body = self.get(f"/broadcast/20240103T100000.000%2B0000/bad-%FF-name.txt")
         self.assertEqual((status, body), (200, b"still here"))
 

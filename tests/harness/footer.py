@@ -68,7 +68,8 @@ def rows(results: dict, challenge: str | None = None) -> list[tuple[str, str, st
     if "acknowledged-count" in f:
         out.append(("duplicated ids", f"{f.get('duplicated-count')} of {f['acknowledged-count']}", ""))
     if "availability" in f:
-        out.append(("availability", f"{f['availability']} ({f.get('ok-ops')} of {f.get('ops')} ops ok)", ""))
+        counts = f" ({f['ok-ops']} of {f['ops']} ops ok)" if "ops" in f else ""
+        out.append(("availability", f"{f['availability']}{counts}", ""))
     return out
 
 

@@ -126,6 +126,11 @@ def read_run(store: Path, run_dir: Path) -> Run:
                read_object(run_dir / "test.json") or {}, read_aborted(run_dir))
 
 
+def first_line(text: str, limit: int = 140) -> str:
+    line = (text.splitlines() or [""])[0]
+    return line if len(line) <= limit else line[:limit - 1] + "…"
+
+
 def read_object(path: Path) -> dict | None:
     """A JSON file's object, or None if it is missing, unreadable or not an object."""
     try:
@@ -202,11 +207,12 @@ def index_page(store: Path) -> bytes:
     for run in runs:
         label, colour = VALIDITY[run.validity]
         base = "/" + link(run.path.as_posix()) + "/"
-        links = " ".join(f'<a href="{base}{link(n)}">{shown(n)}</a>' for n in run.files)
+        # The index links the pictures and the verdict; the run's own page lists every file.
+        links = " ".join(f'<a href="{base}{link(n)}">{shown(n)}</a>' for n in run.files if n in FILE_ORDER)
         stable = dig(run.results, "workload", "stable-latencies")
         when = run.started.strftime("%Y-%m-%d %H:%M:%S") if run.started else shown(run.path.name)
         reason = dig(run.aborted, "reason")
-        why = f'<br><span class="reason">{shown(str(reason).splitlines()[0])}</span>' if reason else ""
+        why = f'<br><span class="reason">{shown(first_line(str(reason)))}</span>' if reason else ""
         rows.append(
             f'<tr class="run {label}"><td class="verdict" style="border-left-color:{colour}">'
             f'<span class="badge" style="background:{colour}">{label}</span></td>'
@@ -222,7 +228,7 @@ def index_page(store: Path) -> bytes:
             f'<td class="files">{links}</td></tr>')
     table = ("<table><tr><th>validity</th><th>started</th><th>workload</th><th>node</th><th>flags</th>"
              "<th>nodes</th><th>servers msgs/op</th><th>stable latency median</th><th>stable latency max</th>"
-             "<th>ok fraction</th><th>files</th></tr>\n" + "\n".join(rows) + "</table>")
+             "<th>ok fraction</th><th>pictures and verdict</th></tr>\n" + "\n".join(rows) + "</table>")
     plural = "" if len(runs) == 1 else "s"
     intro = (f"<h1>Test runs in {html.escape(str(store))}</h1><p>{len(runs)} run{plural}, newest first. "
              "Figures missing from a run's results are shown as –.</p>")
