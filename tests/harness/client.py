@@ -1,4 +1,4 @@
-"""Maelstrom's network client (spec §2.7): one request at a time, one overall deadline.
+"""Maelstrom's network client (docs/maelstrom.md §2.7): one request at a time, one overall deadline.
 
 A reply matches on ``in_reply_to`` alone (any sender may answer). Anything else that
 reaches the client meanwhile — stale replies to requests that already timed out, say — is

@@ -1,4 +1,4 @@
-"""``messages.svg``: a Lamport (spacetime) diagram of the network journal (spec §9).
+"""``messages.svg``: a Lamport (spacetime) diagram of the network journal (docs/maelstrom.md §9).
 
 One vertical line per participant (clients, then nodes, then services); every journal event
 is one row, in time order, so causality reads top to bottom. Each delivered message is an

@@ -1,6 +1,6 @@
 """Pictures of a run's history: ``latency.svg``, ``rate.svg`` and ``timeline.html``.
 
-Maelstrom draws these with gnuplot and Jepsen's timeline (spec §10); here they are
+Maelstrom draws these with gnuplot and Jepsen's timeline (docs/maelstrom.md §10); here they are
 hand-written SVG and HTML so that they need nothing beyond the standard library. Every
 picture paints its own background and follows the reader's light or dark colour scheme
 (``prefers-color-scheme``), so it stays readable whatever page shows it.
@@ -100,7 +100,7 @@ def op_pairs(history: list[dict]) -> list[tuple[dict, dict | None]]:
     """Every op's invocation with its completion (None if it never completed), in invoke order.
 
     A process runs one op at a time, so its next op after an invocation completes it. The
-    nemesis logs both halves of its ops as ``info`` (spec §4.4): its ops simply alternate."""
+    nemesis logs both halves of its ops as ``info`` (docs/maelstrom.md §4.4): its ops simply alternate."""
     pairs: list[list] = []
     open_at: dict[Any, int] = {}     # process -> index in pairs of its open op
     for op in history:

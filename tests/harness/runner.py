@@ -1,4 +1,4 @@
-"""One ``test`` run from start to verdict (spec §1).
+"""One ``test`` run from start to verdict (docs/maelstrom.md §1).
 
 Launch every node, init them, run the workload's setup, the main phase and (where the
 workload has one) the final phase, kill every node, then analyse and store. Whatever

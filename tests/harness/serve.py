@@ -1,4 +1,4 @@
-"""``serve``: a small web server over ``store/`` (spec §3.1).
+"""``serve``: a small web server over ``store/`` (docs/maelstrom.md §3.1).
 
 ``/`` is an index of the stored runs, newest first, each coloured by its validity (blue
 valid, orange unknown, pink invalid, as Maelstrom does; grey for a run that was aborted)
@@ -47,7 +47,7 @@ PICTURES = ["latency.svg", "latency-quantiles.svg", "rate.svg", "messages.svg"]
 REQUEST_TIMEOUT_S = 30
 # Text formats the browser should show rather than download.
 TEXT_SUFFIXES = {".jsonl", ".log", ".edn", ".txt"}
-RUN_STAMP = "%Y%m%dT%H%M%S.%f%z"      # store/<workload>/<YYYYMMDDTHHMMSS.mmm±zzzz>/ (spec §10)
+RUN_STAMP = "%Y%m%dT%H%M%S.%f%z"      # store/<workload>/<YYYYMMDDTHHMMSS.mmm±zzzz>/ (docs/maelstrom.md §10)
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""The on-disk store of test runs (spec §10).
+"""The on-disk store of test runs (docs/maelstrom.md §10).
 
 Each run gets ``store/<workload>/<YYYYMMDDTHHMMSS.mmm±zzzz>/``, like Maelstrom's, and the
 symlinks ``store/latest``, ``store/current`` and ``store/<workload>/latest`` follow the
@@ -46,7 +46,7 @@ def new_run_dir(workload: str, base: Path = Path("store")) -> Path:
 
 
 def write_history(run_dir: Path, history: list[dict]) -> None:
-    """``history.jsonl``, ``history.txt`` (spec §5.4) and ``history.edn``."""
+    """``history.jsonl``, ``history.txt`` (docs/maelstrom.md §5.4) and ``history.edn``."""
     ops = [_ordered(op) for op in history]
     _write_lines(run_dir / "history.jsonl", (_json_line(op) for op in ops))
     _write_lines(run_dir / "history.txt", (_txt_line(op) for op in ops))
