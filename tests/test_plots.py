@@ -10,7 +10,8 @@ from pathlib import Path
 from unittest import mock
 
 from tests.harness import plots
-from tests.harness.messages_svg import messages_svg, read_journal, write_messages_svg
+from tests.harness.messages_svg import (BEFORE_PARTITION_NS, messages_svg, read_journal, read_window,
+                                         window_start_ns, write_messages_svg)
 from tests.harness.plots import latency_svg, partition_periods, rate_svg, timeline_html
 from tests.harness.visuals import render_all
 
@@ -226,6 +227,55 @@ class MessagesDiagram(unittest.TestCase):
     def test_node_output_that_xml_forbids_still_gives_a_well_formed_file(self):
         nasty = exchange(0, 1, "n1", "n2", {"type": "gossip", "msg_id": 1, "text": "\x01<b>&\ud800"})
         parse_svg(messages_svg(nasty))
+
+
+class MessagesWindow(unittest.TestCase):
+    """What messages.svg draws of a long or large run."""
+
+    def setUp(self):
+        self.dir = Path(tempfile.mkdtemp(prefix="glomers-msgs-"))
+
+    def lanes(self, svg: ET.Element) -> list[str]:
+        return [t.text for t in with_class(svg, "name") if "repeat" not in t.get("class")]
+
+    def test_server_nodes_come_first_then_services_then_clients(self):
+        events, _ = read_journal(write_journal(self.dir, JOURNAL))
+        self.assertEqual(self.lanes(parse_svg(messages_svg(events))), ["n1", "n2", "seq-kv", "c3"])
+
+    def test_with_too_many_lanes_every_client_shares_one(self):
+        journal = [e for k in range(60) for e in exchange(k * MS, 100 + k, f"c{k}", f"n{k % 20}",
+                                                          {"type": "read", "msg_id": 1})]
+        svg = parse_svg(messages_svg(read_journal(write_journal(self.dir, journal))[0]))
+        lanes = self.lanes(svg)
+        self.assertEqual(lanes[:2], ["n0", "n1"])
+        self.assertEqual(lanes[-1], "60 clients")
+        self.assertEqual(len(lanes), 21)
+
+    def test_the_window_can_open_later_and_says_how_much_came_before(self):
+        path = write_journal(self.dir, JOURNAL)
+        window = read_window(path, start_ns=25 * MS)
+        self.assertEqual(window.before, 8)   # init, init_ok, the broadcast and the gossip: sent, received
+        notes = [e.text for e in with_class(parse_svg(messages_svg(window.events, window=window)), "note")]
+        self.assertTrue(any(n.startswith("8 earlier network events not shown") for n in notes), notes)
+
+    def test_a_message_received_after_the_window_is_not_drawn_as_dropped(self):
+        # Window of two events: the broadcast's send and receive; the gossip's receive is later.
+        window = read_window(write_journal(self.dir, JOURNAL), limit=3)
+        svg = parse_svg(messages_svg(window.events, window=window))
+        drawn = [g for g in with_class(svg, "msg") if g.find(SVG + "title") is not None]
+        self.assertEqual([g.get("class") for g in drawn if "gossip" in g.find(SVG + "title").text],
+                         ["msg server beyond"])
+        self.assertFalse([g for g in drawn if "dropped" in g.get("class")])
+
+    def test_the_window_opens_just_before_the_first_partition(self):
+        (self.dir / "history.jsonl").write_text("".join(json.dumps(op) + "\n" for op in history_of(
+            (0, "invoke", 0, "read", None),
+            (3 * S, "info", "nemesis", "start-partition", "one"))))
+        self.assertEqual(window_start_ns(self.dir / "history.jsonl"), 3 * S - BEFORE_PARTITION_NS)
+
+    def test_without_partitions_the_window_opens_at_the_start(self):
+        (self.dir / "history.jsonl").write_text(json.dumps(SMALL_HISTORY[2]) + "\n")
+        self.assertEqual(window_start_ns(self.dir / "history.jsonl"), 0)
 
 
 class RenderAll(unittest.TestCase):

@@ -1,21 +1,25 @@
 """``messages.svg``: a Lamport (spacetime) diagram of the network journal (docs/maelstrom.md §9).
 
-One vertical line per participant (clients, then nodes, then services); every journal event
-is one row, in time order, so causality reads top to bottom. Each delivered message is an
-arrow from its sender's row to its receiver's row: pink for error bodies, light blue for
-traffic with a client, dark for node and service traffic. A message that was sent but never
-received (dropped by a partition, or still queued at the end) is a short dashed stub ending
-in a cross. Hovering an arrow shows the whole body.
+One vertical line per participant (nodes, then services, then clients; when there are too
+many lanes, all clients share one); every journal event is one row, in time order, so
+causality reads top to bottom. Each delivered message is an arrow from its sender's row to
+its receiver's row: pink for error bodies, light blue for traffic with a client, dark for
+node and service traffic. A message that was sent but never received (dropped by a
+partition, or still queued at the end) is a short dashed stub ending in a cross; one whose
+other end lies outside the drawn window is a short stub pointing off the window instead.
+Hovering an arrow shows the whole body.
 
-As in Maelstrom, init and init_ok are left out and only the first ``EVENT_LIMIT`` events are
-drawn, with a notice saying how many were not. Only those lines of the journal are parsed,
-so even a 25-node run renders quickly.
+As in Maelstrom, init and init_ok are left out and at most ``EVENT_LIMIT`` events are drawn.
+Unlike Maelstrom, the window need not be the start: with partitions it opens just before the
+first one, where the interesting traffic is, and notes say how many events come before and
+after it. Lines outside the window are only scanned, not parsed as JSON.
 """
 from __future__ import annotations
 
 import json
 import math
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .plots import NS_PER_MS, NS_PER_S, clip, compact_json, esc, svg_document
@@ -29,6 +33,11 @@ TIME_EVERY = 25     # a time label every this many rows
 LABEL_CHARS = 48
 TITLE_CHARS = 1500
 SETUP_TYPES = {"init", "init_ok"}
+MAX_LANES = 40      # beyond this many participants, every client shares one lane
+CLIENT_LANE = "clients"
+BEFORE_PARTITION_NS = 500_000_000   # the window opens this long before the first partition
+# How store.write_journal lays out an event line; lines that differ are parsed as JSON instead.
+_EVENT_LINE = re.compile(r'\{"event": "(send|recv)", "time": (-?\d+), "message": \{"id": (\d+)')
 
 CSS = """
 .lifeline { stroke: #c8c8c8; stroke-width: 1; }
@@ -42,6 +51,7 @@ CSS = """
 .client { stroke: #81bffc; } .head-client { fill: #81bffc; }
 .error { stroke: #ff1e90; } .head-error { fill: #ff1e90; }
 .dropped line { stroke-dasharray: 5 3; }
+.beyond line, .earlier line { stroke-dasharray: 1 3; }
 .cut { stroke: #d96918; }
 @media (prefers-color-scheme: dark) {
   .lifeline { stroke: #3c4048; }
@@ -53,31 +63,68 @@ CSS = """
 """
 
 
+@dataclass
+class Window:
+    """The events drawn, and what lies outside them."""
+    events: list[dict]                  # in time order
+    before: int = 0                     # events earlier than the window
+    after: int = 0                      # events later than the window
+    sent_outside: set = field(default_factory=set)      # message ids sent outside the window
+    received_outside: set = field(default_factory=set)  # message ids received outside it
+
+
 def read_journal(path: Path, limit: int = EVENT_LIMIT) -> tuple[list[dict], int]:
     """The first ``limit`` non-setup events of a ``net-journal.jsonl``, sorted by time, and
-    the number of later events left unread."""
-    events: list[dict] = []
+    the number of later events left out."""
+    window = read_window(path, 0, limit)
+    return window.events, window.after
+
+
+def read_window(path: Path, start_ns: int = 0, limit: int = EVENT_LIMIT) -> Window:
+    """Up to ``limit`` non-setup events from ``start_ns`` on, and the ids of messages whose
+    other end lies outside them. Only the window's lines are parsed in full."""
+    window = Window([])
     with open(path, encoding="utf-8") as f:
         for line in f:
-            if len(events) >= limit:
-                return sorted(events, key=lambda e: e["time"]), 1 + sum(1 for rest in f if rest.strip())
             if not line.strip():
                 continue
-            event = json.loads(line)
-            body = event["message"].get("body")
-            if not (isinstance(body, dict) and body.get("type") in SETUP_TYPES):
-                events.append(event)
-    return sorted(events, key=lambda e: e["time"]), 0
+            full = len(window.events) >= limit
+            m = _EVENT_LINE.match(line)
+            if m and (full or int(m[2]) < start_ns):
+                kind, time, mid = m[1], int(m[2]), int(m[3])
+            else:
+                try:
+                    event = json.loads(line)
+                    kind, time, mid = event["event"], event["time"], event["message"]["id"]
+                except (ValueError, KeyError, TypeError):   # an unreadable line still counts
+                    window.after += full
+                    continue
+                if not full and time >= start_ns:
+                    body = event["message"].get("body")
+                    if not (isinstance(body, dict) and body.get("type") in SETUP_TYPES):
+                        window.events.append(event)
+                    continue
+            if time < start_ns:
+                window.before += 1
+            else:
+                window.after += 1
+            (window.sent_outside if kind == "send" else window.received_outside).add(mid)
+    window.events.sort(key=lambda e: e["time"])
+    return window
 
 
 _NUMBERED = re.compile(r"([a-z]+)(\d+)")
 
 
 def participant_order(name: str) -> tuple:
-    """Clients (c1, c2, ... by number) on the left, then nodes, then services by name."""
+    """Nodes (n0, n1, ... by number) on the left, then services by name, then clients."""
     m = _NUMBERED.fullmatch(name)
-    group = 0 if m and m[1] == "c" else 1 if m and m[1] == "n" else 2
+    group = 2 if m and m[1] == "c" or name == CLIENT_LANE else 0 if m and m[1] == "n" else 1
     return group, int(m[2]) if m else 0, name
+
+
+def is_client(name: str) -> bool:
+    return name.startswith("c")
 
 
 def traffic_kind(message: dict) -> str:
@@ -100,11 +147,20 @@ def label(body: object) -> str:
     return clip(f"{body.get('type')} {compact_json(rest) if rest else ''}".rstrip(), LABEL_CHARS)
 
 
-def messages_svg(events: list[dict], hidden: int = 0) -> str:
-    """The diagram of ``events`` (already in time order); ``hidden`` later events are noted."""
+def messages_svg(events: list[dict], hidden: int = 0, window: Window | None = None) -> str:
+    """The diagram of ``events`` (already in time order); ``hidden`` later events are noted.
+    With a ``window``, its counts and outside ends are used instead."""
+    window = window or Window(events, after=hidden)
+    hidden = window.after
     names = sorted({str(e["message"][end]) for e in events for end in ("src", "dest")}, key=participant_order)
+    clients = [n for n in names if is_client(n)]
+    lane_of = {name: name for name in names}
+    if len(names) > MAX_LANES and len(clients) > 1:
+        names = [n for n in names if not is_client(n)] + [CLIENT_LANE]
+        lane_of.update({c: CLIENT_LANE for c in clients})
     column = max(84.0, 1200 / max(len(names), 1))
-    x_of = {name: LEFT + (k + 0.5) * column for k, name in enumerate(names)}
+    lane_x = {name: LEFT + (k + 0.5) * column for k, name in enumerate(names)}
+    x_of = {name: lane_x[lane] for name, lane in lane_of.items()}
     width = LEFT + column * len(names) + 24
     rows = len(events)
     height = TOP + ROW * (rows + 4)
@@ -128,12 +184,15 @@ def messages_svg(events: list[dict], hidden: int = 0) -> str:
     ]
     legend_x = 16
     for kind, text in (("client", "client traffic"), ("server", "node/service traffic"),
-                       ("error", "error body"), ("server dropped", "sent, never received")):
-        dash = ' stroke-dasharray="5 3"' if "dropped" in kind else ""
+                       ("error", "error body"), ("server dropped", "sent, never received"),
+                       ("server beyond", "other end outside the drawn window")):
+        dash = ' stroke-dasharray="5 3"' if "dropped" in kind else ' stroke-dasharray="1 3"' if "beyond" in kind else ""
         body.append(f'<g class="msg {kind}"><line x1="{legend_x}" y1="60" x2="{legend_x + 24}" y2="60"{dash}/></g>'
                     f'<text x="{legend_x + 30}" y="64">{text}</text>')
         legend_x += 40 + 7 * len(text)
-    for name, x in x_of.items():
+    for name, x in lane_x.items():
+        if name == CLIENT_LANE:
+            name = f"{len(clients)} clients"
         body.append(f'<line class="lifeline" x1="{x:.1f}" y1="{y(-0.5):.1f}" x2="{x:.1f}" y2="{y(rows):.1f}"/>')
         for step in range(0, max(rows, 1), NAME_EVERY):
             cls = "name" if step == 0 else "name repeat"
@@ -158,11 +217,17 @@ def messages_svg(events: list[dict], hidden: int = 0) -> str:
             y1 = y(recvs[mid])
             head += f', received at {got["time"] / NS_PER_S:.6f} s (+{(got["time"] - sent["time"]) / NS_PER_MS:.3f} ms)'
             cls, end, tail = f"msg {kind}", f' marker-end="url(#head-{kind})"', ""
+        elif mid in window.received_outside:
+            # Received after the window: a short stub pointing down, off the drawn rows.
+            x1 = x0 + (x1 - x0) / 3 if x1 != x0 else x0 + 30
+            y1 = y0 + ROW * 0.6
+            head += ", received after the drawn window"
+            cls, end, tail = f"msg {kind} beyond", f' marker-end="url(#head-{kind})"', ""
         else:
             # A stub a third of the way towards the receiver, ending in a cross.
             x1 = x0 + (x1 - x0) / 3 if x1 != x0 else x0 + 30
             y1 = y0 + ROW * 0.6
-            head += (", not received among the drawn events" if hidden else ", never received (dropped)")
+            head += ", never received (dropped by a partition, or still queued at the end)"
             cls, end = f"msg {kind} dropped", ""
             tail = f'<path d="M{x1 - 4:.1f},{y1 - 4:.1f} L{x1 + 4:.1f},{y1 + 4:.1f} M{x1 - 4:.1f},{y1 + 4:.1f} L{x1 + 4:.1f},{y1 - 4:.1f}"/>'
         angle = math.degrees(math.atan2(y1 - y0, x1 - x0))
@@ -175,6 +240,23 @@ def messages_svg(events: list[dict], hidden: int = 0) -> str:
             f'<text x="{mx:.1f}" y="{my - 4:.1f}" text-anchor="middle" transform="rotate({angle:.1f} {mx:.1f} {my:.1f})">'
             f'{esc(label(message.get("body")))}</text></g>')
 
+    # Messages received in the window but sent before it: a short stub arriving from above.
+    for step, event in enumerate(events):
+        message = event["message"]
+        if event["event"] != "recv" or message["id"] in sends:
+            continue
+        kind = traffic_kind(message)
+        x1, y1 = x_of[str(message["dest"])], y(step)
+        x0 = x1 + (x_of[str(message["src"])] - x1) / 3 if message["src"] != message["dest"] else x1 - 30
+        head = (f'{message["src"]} → {message["dest"]} (id {message["id"]}), sent before the drawn window, '
+                f'received at {event["time"] / NS_PER_S:.6f} s')
+        body.append(f'<g class="msg {kind} earlier"><title>{esc(clip(head + chr(10) + compact_json(message.get("body")), TITLE_CHARS))}</title>'
+                    f'<line x1="{x0:.1f}" y1="{y1 - ROW * 0.6:.1f}" x2="{x1:.1f}" y2="{y1:.1f}" marker-end="url(#head-{kind})"/></g>')
+
+    if window.before:
+        body.append(f'<text class="note" x="{LEFT}" y="{y(-0.5) - 16:.1f}">'
+                    f'{window.before} earlier network events not shown: the window opens at '
+                    f'{events[0]["time"] / NS_PER_S:.3f} s</text>' if events else "")
     if hidden:
         line_y = y(rows + 1)
         body.append(f'<line class="cut" x1="30" y1="{line_y:.1f}" x2="{width - 30:.1f}" y2="{line_y:.1f}"/>')
@@ -182,13 +264,30 @@ def messages_svg(events: list[dict], hidden: int = 0) -> str:
                     f'{hidden} later network events not shown</text>')
     elif not events:
         body.append(f'<text class="note" x="{LEFT}" y="{y(1):.1f}">no messages besides init</text>')
-    title = f"Messages: {rows} network events" + (f" (of {rows + hidden})" if hidden else "")
+    total = rows + hidden + window.before
+    title = f"Messages: {rows} network events" + (f" (of {total})" if total != rows else "")
     return svg_document(max(width, 760), height, title, body, CSS)
 
 
-def write_messages_svg(run_dir: Path) -> Path:
-    """Write ``messages.svg`` from the run's ``net-journal.jsonl``."""
-    events, hidden = read_journal(run_dir / "net-journal.jsonl")
+def window_start_ns(history_path: Path) -> int:
+    """Where the drawn window opens: just before the first partition, else at the start."""
+    if not history_path.exists():
+        return 0
+    with open(history_path, encoding="utf-8") as f:
+        for line in f:
+            if "start-partition" in line:   # cheap test first: the history can be long
+                op = json.loads(line)
+                if op.get("process") == "nemesis" and op.get("f") == "start-partition":
+                    return max(0, op["time"] - BEFORE_PARTITION_NS)
+    return 0
+
+
+def write_messages_svg(run_dir: Path, start_ns: int | None = None) -> Path:
+    """Write ``messages.svg`` from the run's ``net-journal.jsonl``, from ``start_ns`` on
+    (default: see ``window_start_ns``)."""
+    if start_ns is None:
+        start_ns = window_start_ns(run_dir / "history.jsonl")
+    window = read_window(run_dir / "net-journal.jsonl", start_ns)
     target = run_dir / "messages.svg"
-    target.write_text(messages_svg(events, hidden), encoding="utf-8")
+    target.write_text(messages_svg(window.events, window=window), encoding="utf-8")
     return target
