@@ -10,7 +10,7 @@ from pathlib import Path
 from unittest import mock
 
 from tests.harness import plots
-from tests.harness.messages_svg import (BEFORE_PARTITION_NS, messages_svg, read_journal, read_window,
+from tests.harness.messages_svg import (BEFORE_HEAL_NS, messages_svg, read_journal, read_window,
                                          window_start_ns, write_messages_svg)
 from tests.harness.plots import latency_svg, partition_periods, rate_svg, timeline_html
 from tests.harness.visuals import render_all
@@ -253,10 +253,10 @@ class MessagesWindow(unittest.TestCase):
 
     def test_the_window_can_open_later_and_says_how_much_came_before(self):
         path = write_journal(self.dir, JOURNAL)
-        window = read_window(path, start_ns=25 * MS)
-        self.assertEqual(window.before, 8)   # init, init_ok, the broadcast and the gossip: sent, received
+        window = read_window(path, start_ns=25 * MS, limit=4)
+        self.assertEqual(window.before, 4)   # the broadcast and the gossip, each sent and received
         notes = [e.text for e in with_class(parse_svg(messages_svg(window.events, window=window)), "note")]
-        self.assertTrue(any(n.startswith("8 earlier network events not shown") for n in notes), notes)
+        self.assertTrue(any(n.startswith("4 earlier network events not shown") for n in notes), notes)
 
     def test_a_message_received_after_the_window_is_not_drawn_as_dropped(self):
         # Window of two events: the broadcast's send and receive; the gossip's receive is later.
@@ -267,11 +267,18 @@ class MessagesWindow(unittest.TestCase):
                          ["msg server beyond"])
         self.assertFalse([g for g in drawn if "dropped" in g.get("class")])
 
-    def test_the_window_opens_just_before_the_first_partition(self):
+    def test_the_window_opens_just_before_the_first_heal(self):
         (self.dir / "history.jsonl").write_text("".join(json.dumps(op) + "\n" for op in history_of(
-            (0, "invoke", 0, "read", None),
-            (3 * S, "info", "nemesis", "start-partition", "one"))))
-        self.assertEqual(window_start_ns(self.dir / "history.jsonl"), 3 * S - BEFORE_PARTITION_NS)
+            (0, "info", "nemesis", "start-partition", "one"),
+            (1 * S, "invoke", 0, "read", None),
+            (3 * S, "info", "nemesis", "stop-partition", None))))
+        self.assertEqual(window_start_ns(self.dir / "history.jsonl"), 3 * S - BEFORE_HEAL_NS)
+
+    def test_a_window_near_the_end_is_moved_earlier_to_stay_full(self):
+        window = read_window(write_journal(self.dir, JOURNAL), start_ns=55 * MS, limit=6)
+        self.assertEqual(len(window.events), 6)
+        self.assertEqual(window.before, len(JOURNAL) - 4 - 6)   # init and init_ok are not counted
+        self.assertEqual(window.after, 0)
 
     def test_without_partitions_the_window_opens_at_the_start(self):
         (self.dir / "history.jsonl").write_text(json.dumps(SMALL_HISTORY[2]) + "\n")

@@ -11,7 +11,7 @@ Hovering an arrow shows the whole body.
 
 As in Maelstrom, init and init_ok are left out and at most ``EVENT_LIMIT`` events are drawn.
 Unlike Maelstrom, the window need not be the start: with partitions it opens just before the
-first one, where the interesting traffic is, and notes say how many events come before and
+first heal, where the recovery traffic is, and notes say how many events come before and
 after it. Lines outside the window are only scanned, not parsed as JSON.
 """
 from __future__ import annotations
@@ -35,7 +35,7 @@ TITLE_CHARS = 1500
 SETUP_TYPES = {"init", "init_ok"}
 MAX_LANES = 40      # beyond this many participants, every client shares one lane
 CLIENT_LANE = "clients"
-BEFORE_PARTITION_NS = 500_000_000   # the window opens this long before the first partition
+BEFORE_HEAL_NS = 500_000_000   # the window opens this long before the first heal
 # How store.write_journal lays out an event line; lines that differ are parsed as JSON instead.
 _EVENT_LINE = re.compile(r'\{"event": "(send|recv)", "time": (-?\d+), "message": \{"id": (\d+)')
 
@@ -81,36 +81,50 @@ def read_journal(path: Path, limit: int = EVENT_LIMIT) -> tuple[list[dict], int]
 
 
 def read_window(path: Path, start_ns: int = 0, limit: int = EVENT_LIMIT) -> Window:
-    """Up to ``limit`` non-setup events from ``start_ns`` on, and the ids of messages whose
-    other end lies outside them. Only the window's lines are parsed in full."""
-    window = Window([])
+    """Up to ``limit`` events (init left out) from the first at or after ``start_ns``, moved
+    earlier if fewer than ``limit`` follow it, and the ids of messages whose other end lies
+    outside them. Only the window's lines are parsed in full."""
     with open(path, encoding="utf-8") as f:
-        for line in f:
-            if not line.strip():
-                continue
-            full = len(window.events) >= limit
-            m = _EVENT_LINE.match(line)
-            if m and (full or int(m[2]) < start_ns):
-                kind, time, mid = m[1], int(m[2]), int(m[3])
-            else:
-                try:
-                    event = json.loads(line)
-                    kind, time, mid = event["event"], event["time"], event["message"]["id"]
-                except (ValueError, KeyError, TypeError):   # an unreadable line still counts
-                    window.after += full
-                    continue
-                if not full and time >= start_ns:
-                    body = event["message"].get("body")
-                    if not (isinstance(body, dict) and body.get("type") in SETUP_TYPES):
-                        window.events.append(event)
-                    continue
-            if time < start_ns:
-                window.before += 1
-            else:
-                window.after += 1
-            (window.sent_outside if kind == "send" else window.received_outside).add(mid)
+        lines = [line for line in f if line.strip() and not _is_setup(line)]
+    heads = [_head(line) for line in lines]
+    first = next((k for k, head in enumerate(heads) if head and head[1] >= start_ns), len(lines))
+    first = max(0, min(first, len(lines) - limit))
+    window = Window([])
+    for k, (line, head) in enumerate(zip(lines, heads)):
+        if first <= k < first + limit and head:
+            window.events.append(json.loads(line))
+            continue
+        if k < first:
+            window.before += 1
+        else:
+            window.after += 1
+        if head:
+            (window.sent_outside if head[0] == "send" else window.received_outside).add(head[2])
     window.events.sort(key=lambda e: e["time"])
     return window
+
+
+def _is_setup(line: str) -> bool:
+    if '"init' not in line:      # cheap test first
+        return False
+    try:
+        body = json.loads(line)["message"]["body"]
+    except (ValueError, KeyError, TypeError):
+        return False
+    return isinstance(body, dict) and body.get("type") in SETUP_TYPES
+
+
+def _head(line: str) -> tuple[str, int, int] | None:
+    """(event, time, message id) of a journal line, without parsing it all when it has the
+    usual layout; None if it cannot be read."""
+    m = _EVENT_LINE.match(line)
+    if m:
+        return m[1], int(m[2]), int(m[3])
+    try:
+        event = json.loads(line)
+        return event["event"], int(event["time"]), event["message"]["id"]
+    except (ValueError, KeyError, TypeError):   # unreadable: counted, never drawn
+        return None
 
 
 _NUMBERED = re.compile(r"([a-z]+)(\d+)")
@@ -163,7 +177,7 @@ def messages_svg(events: list[dict], hidden: int = 0, window: Window | None = No
     x_of = {name: lane_x[lane] for name, lane in lane_of.items()}
     width = LEFT + column * len(names) + 24
     rows = len(events)
-    height = TOP + ROW * (rows + 4)
+    height = TOP + ROW * (rows + 5)
 
     def y(step: float) -> float:
         return TOP + ROW * (step + 1)
@@ -253,32 +267,38 @@ def messages_svg(events: list[dict], hidden: int = 0, window: Window | None = No
         body.append(f'<g class="msg {kind} earlier"><title>{esc(clip(head + chr(10) + compact_json(message.get("body")), TITLE_CHARS))}</title>'
                     f'<line x1="{x0:.1f}" y1="{y1 - ROW * 0.6:.1f}" x2="{x1:.1f}" y2="{y1:.1f}" marker-end="url(#head-{kind})"/></g>')
 
-    if window.before:
-        body.append(f'<text class="note" x="{LEFT}" y="{y(-0.5) - 16:.1f}">'
-                    f'{window.before} earlier network events not shown: the window opens at '
-                    f'{events[0]["time"] / NS_PER_S:.3f} s</text>' if events else "")
+    notes = []
+    if window.before and events:
+        notes.append(f'{window.before} earlier network events not shown: the window opens at '
+                     f'{events[0]["time"] / NS_PER_S:.3f} s')
     if hidden:
+        notes.append(f"{hidden} later network events not shown")
+    if notes:
         line_y = y(rows + 1)
         body.append(f'<line class="cut" x1="30" y1="{line_y:.1f}" x2="{width - 30:.1f}" y2="{line_y:.1f}"/>')
-        body.append(f'<text class="note" x="{width / 2:.1f}" y="{line_y + 18:.1f}" text-anchor="middle">'
-                    f'{hidden} later network events not shown</text>')
+        body += [f'<text class="note" x="{width / 2:.1f}" y="{line_y + 18 * (k + 1):.1f}" text-anchor="middle">'
+                 f'{esc(note)}</text>' for k, note in enumerate(notes)]
     elif not events:
         body.append(f'<text class="note" x="{LEFT}" y="{y(1):.1f}">no messages besides init</text>')
     total = rows + hidden + window.before
     title = f"Messages: {rows} network events" + (f" (of {total})" if total != rows else "")
+    if window.before and events:
+        title += f", from {events[0]['time'] / NS_PER_S:.3f} s"
     return svg_document(max(width, 760), height, title, body, CSS)
 
 
 def window_start_ns(history_path: Path) -> int:
-    """Where the drawn window opens: just before the first partition, else at the start."""
+    """Where the drawn window opens: half a second before the first heal, so that the end of
+    a partition and the recovery after it are drawn (partitions start at time 0, where the
+    window opens anyway without them)."""
     if not history_path.exists():
         return 0
     with open(history_path, encoding="utf-8") as f:
         for line in f:
-            if "start-partition" in line:   # cheap test first: the history can be long
+            if "stop-partition" in line:   # cheap test first: the history can be long
                 op = json.loads(line)
-                if op.get("process") == "nemesis" and op.get("f") == "start-partition":
-                    return max(0, op["time"] - BEFORE_PARTITION_NS)
+                if op.get("process") == "nemesis" and op.get("f") == "stop-partition":
+                    return max(0, op["time"] - BEFORE_HEAL_NS)
     return 0
 
 
