@@ -12,7 +12,7 @@ from unittest import mock
 from tests.harness import plots
 from tests.harness.messages_svg import (BEFORE_HEAL_NS, messages_svg, read_journal, read_window,
                                          window_start_ns, write_messages_svg)
-from tests.harness.plots import latency_svg, partition_periods, rate_svg, timeline_html
+from tests.harness.plots import latency_quantiles_svg, latency_svg, partition_periods, rate_svg, timeline_html
 from tests.harness.visuals import render_all
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -229,6 +229,42 @@ class MessagesDiagram(unittest.TestCase):
         parse_svg(messages_svg(nasty))
 
 
+class LatencyQuantiles(unittest.TestCase):
+    def lines(self, history: list[dict]) -> dict[str, list[tuple[float, float]]]:
+        lines: dict[str, list[tuple[float, float]]] = {}
+        for g in parse_svg(latency_quantiles_svg(history)).iter(SVG + "g"):
+            line = g.find(SVG + "polyline")
+            if line is not None and g.find(SVG + "title") is not None:
+                lines.setdefault(g.find(SVG + "title").text, []).extend(
+                    tuple(map(float, p.split(","))) for p in line.get("points").split())
+        return lines
+
+    def test_one_line_per_f_and_quantile(self):
+        self.assertEqual(sorted(self.lines(SMALL_HISTORY)),
+                         sorted(f"{f} {q}" for f in ("read", "write") for q in ("median", "p95", "p99", "max")))
+
+    def test_higher_quantiles_are_never_below_lower_ones(self):
+        history = history_of(*[op for k in range(40) for op in (
+            (k * 100 * MS, "invoke", k % 4, "read", None),
+            (k * 100 * MS + (k % 7 + 1) * MS, "ok", k % 4, "read", 1))])
+        lines = self.lines(history)
+        # SVG y grows downwards: a larger latency has a smaller y.
+        for lower, higher in (("median", "p95"), ("p95", "p99"), ("p99", "max")):
+            for (_, y_low), (_, y_high) in zip(lines[f"read {lower}"], lines[f"read {higher}"]):
+                self.assertLessEqual(y_high, y_low)
+
+    def test_a_line_never_bridges_buckets_without_ops(self):
+        history = history_of((0, "invoke", 0, "read", None), (1 * MS, "ok", 0, "read", 1),
+                             (50 * S, "invoke", 0, "read", None), (50 * S + MS, "ok", 0, "read", 1))
+        svg = parse_svg(latency_quantiles_svg(history))
+        medians = [g for g in svg.iter(SVG + "g") if g.find(SVG + "title") is not None
+                   and g.find(SVG + "title").text == "read median"]
+        self.assertEqual(len(medians), 2)
+
+    def test_an_empty_history_still_draws(self):
+        self.assertIn("no completed client ops", latency_quantiles_svg([]))
+
+
 class MessagesWindow(unittest.TestCase):
     """What messages.svg draws of a long or large run."""
 
@@ -292,8 +328,8 @@ class RenderAll(unittest.TestCase):
         write_journal(run, JOURNAL)
         written = render_all(run)
         self.assertEqual(sorted(p.name for p in written),
-                         ["latency.svg", "messages.svg", "rate.svg", "timeline.html"])
-        for svg in ("latency.svg", "rate.svg", "messages.svg"):
+                         ["latency-quantiles.svg", "latency.svg", "messages.svg", "rate.svg", "timeline.html"])
+        for svg in ("latency.svg", "latency-quantiles.svg", "rate.svg", "messages.svg"):
             ET.parse(run / svg)
 
     def test_a_run_without_a_journal_gets_no_message_diagram(self):

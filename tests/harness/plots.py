@@ -1,4 +1,5 @@
-"""Pictures of a run's history: ``latency.svg``, ``rate.svg`` and ``timeline.html``.
+"""Pictures of a run's history: ``latency.svg``, ``latency-quantiles.svg``, ``rate.svg`` and
+``timeline.html``.
 
 Maelstrom draws these with gnuplot and Jepsen's timeline (docs/maelstrom.md §10); here they are
 hand-written SVG and HTML so that they need nothing beyond the standard library. Every
@@ -320,6 +321,73 @@ def latency_svg(history: list[dict]) -> str:
     return svg_document(frame.width, frame.height, f"Latency of {len(points)} ops, by start time", body)
 
 
+# --- latency-quantiles.svg ------------------------------------------------------------------
+
+QUANTILES = ((0.5, "median", "#4c9bef"), (0.95, "p95", "#2bb673"), (0.99, "p99", "#f5a623"),
+             (1.0, "max", "#ee5fa7"))
+QUANTILE_BUCKETS = 20   # about this many points per line; Maelstrom's 30 s buckets would give one
+
+
+def quantile(ordered: list[float], q: float) -> float:
+    """The value at quantile q of a sorted list, as the checkers pick it."""
+    return ordered[min(len(ordered) - 1, math.floor(len(ordered) * q))]
+
+
+def consecutive(numbers: list[int]) -> list[list[int]]:
+    """Sorted integers split into runs of consecutive values."""
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return runs
+
+
+def latency_quantiles_svg(history: list[dict]) -> str:
+    """Latency quantiles (median, 95th, 99th, max) over time, per ``f``: colour is the
+    quantile, the dash pattern the ``f``. Every completed client op counts, whatever its type,
+    so timeouts show in the upper quantiles."""
+    pairs = client_ops(history)
+    span = time_span_s(history)
+    width = next(w for w in (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 1e9)
+                 if span / w <= QUANTILE_BUCKETS)
+    buckets: dict[tuple[str, int], list[float]] = {}
+    for invoke, done in pairs:
+        latency = max((done["time"] - invoke["time"]) / NS_PER_MS, 0.001)
+        buckets.setdefault((str(invoke["f"]), int(invoke["time"] / NS_PER_S / width)), []).append(latency)
+    for latencies in buckets.values():
+        latencies.sort()
+    every = [v for latencies in buckets.values() for v in latencies] or [1.0]
+    frame = Frame(0.0, max(span, width), 10.0 ** math.floor(math.log10(min(every))),
+                  10.0 ** math.ceil(math.log10(max(every)) + 1e-9), log_y=True)
+    fs = functions_in(pairs)
+    dash = {f: DASHES[k % len(DASHES)] for k, f in enumerate(fs)}
+    body = frame.partitions(partition_periods(history))
+    body += frame.axes(f"time the op started (s), {width:g} s buckets", "latency (ms, log scale)")
+    legend = [(f'<line class="line" style="stroke:{colour}" x1="-8" y1="0" x2="8" y2="0"/>', name)
+              for _, name, colour in QUANTILES]
+    for f in fs:
+        dash_attr = f' stroke-dasharray="{dash[f]}"' if dash[f] else ""
+        runs = consecutive(sorted(b for g, b in buckets if g == f))
+        for q, name, colour in QUANTILES:
+            # A line never bridges buckets without ops (such as the quiet before final reads).
+            for run in runs:
+                points = [(frame.px(min((b + 0.5) * width, frame.x1)), frame.py(quantile(buckets[(f, b)], q)))
+                          for b in run]
+                pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+                dots = "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="1.8" style="fill:{colour}"/>' for x, y in points)
+                body.append(f'<g><title>{esc(f)} {name}</title><polyline class="line" style="stroke:{colour}"'
+                            f'{dash_attr} points="{pts}"/>{dots}</g>')
+        legend.append((f'<line class="line" style="stroke:#888"{dash_attr} x1="-8" y1="0" x2="8" y2="0"/>',
+                       f"f = {f}"))
+    legend.append((PARTITION_SWATCH, "partition"))
+    body += frame.legend(legend)
+    if not pairs:
+        body.append(f'<text class="note" x="{frame.left + 20}" y="{frame.top + 30}">no completed client ops</text>')
+    return svg_document(frame.width, frame.height, f"Latency quantiles of {len(pairs)} ops, by start time", body)
+
+
 # --- rate.svg -------------------------------------------------------------------------------
 
 DASHES = ["", "6 3", "2 3", "8 3 2 3", "1 2", "12 4"]
@@ -461,10 +529,12 @@ def timeline_html(history: list[dict], title: str = "Timeline") -> str:
 
 
 def write_plots(run_dir: Path) -> list[Path]:
-    """Write latency.svg, rate.svg and timeline.html from the run's history.jsonl."""
+    """Write latency.svg, latency-quantiles.svg, rate.svg and timeline.html from the run's
+    history.jsonl."""
     history = load_history(run_dir)
     name = f"{run_dir.parent.name} {run_dir.name}"
-    outputs = {"latency.svg": latency_svg(history), "rate.svg": rate_svg(history),
+    outputs = {"latency.svg": latency_svg(history), "latency-quantiles.svg": latency_quantiles_svg(history),
+               "rate.svg": rate_svg(history),
                "timeline.html": timeline_html(history, f"Timeline: {name}")}
     for filename, text in outputs.items():
         (run_dir / filename).write_text(text, encoding="utf-8")
