@@ -229,6 +229,16 @@ class MessagesDiagram(unittest.TestCase):
         parse_svg(messages_svg(nasty))
 
 
+class TimelineBoxLabels(unittest.TestCase):
+    def test_a_box_shows_the_value_an_ok_op_returned(self):
+        invoke, done = SMALL_HISTORY[2], SMALL_HISTORY[4]     # read, ok 3
+        self.assertEqual(plots.box_label(invoke, done), "read → 3")
+
+    def test_a_box_shows_the_request_alone_when_nothing_new_came_back(self):
+        invoke, done = SMALL_HISTORY[5], SMALL_HISTORY[6]     # write 4, fail
+        self.assertEqual(plots.box_label(invoke, done), "write 4")
+
+
 class LatencyQuantiles(unittest.TestCase):
     def lines(self, history: list[dict]) -> dict[str, list[tuple[float, float]]]:
         lines: dict[str, list[tuple[float, float]]] = {}

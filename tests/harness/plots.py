@@ -466,6 +466,16 @@ def process_order(p: Any) -> tuple:
     return (1, 0, str(p)) if p == "nemesis" else (0, p if isinstance(p, int) else 0, str(p))
 
 
+def box_label(invoke: dict, done: dict | None) -> str:
+    """What a timeline box says: the op, and what came back when it adds something (a read's
+    value, say)."""
+    asked = invoke.get("value")
+    text = f"{invoke['f']}" + (f" {compact_json(asked)}" if asked is not None else "")
+    if done is not None and done["type"] == "ok" and done.get("value") != asked:
+        text += f" → {compact_json(done.get('value'))}"
+    return text
+
+
 def describe_op(invoke: dict, done: dict | None) -> str:
     """The tooltip of one timeline box."""
     lines = [f"process {invoke['process']}, index {invoke['index']}",
@@ -521,7 +531,7 @@ def timeline_html(history: list[dict], title: str = "Timeline") -> str:
         kind = done["type"] if done else "pending"
         top = y(invoke["time"])
         box = max(y((done or invoke)["time"]) - top, 12)
-        label = clip(f"{invoke['f']} {compact_json(invoke.get('value'))}", 40)
+        label = clip(box_label(invoke, done), 40)
         out.append(f'<div class="op {esc(kind)}" style="left:{column[invoke["process"]]}px;top:{top:.1f}px;'
                    f'height:{box:.1f}px" title="{esc(describe_op(invoke, done))}">{esc(label)}</div>')
     out.append("</div></body></html>\n")

@@ -27,7 +27,7 @@ from .clock import Clock
 from .diagnostics import Diagnostics
 from .edn import dumps as edn_dumps
 from .errors import RPCError, RPCTimeout
-from .interpreter import Interpreter
+from .interpreter import RECOVERY_S, Interpreter
 from .network import Latency, Network
 from .options import Options
 from .process import NodeProcess
@@ -310,16 +310,25 @@ class Run:
 
     # --- progress -----------------------------------------------------------------------
     async def _status_loop(self) -> None:
+        """A status line: each phase's own clock (against its own length, where it has one)
+        and the op counts."""
         loop = asyncio.get_running_loop()
-        start = loop.time()
         period = 0.5 if self.console.tty else 10.0
+        phase, since, shown_at = None, loop.time(), loop.time()
+        lengths = {"main": self.opts.time_limit, "recovery": RECOVERY_S}
         while True:
-            await asyncio.sleep(period)
+            await asyncio.sleep(0.5)    # often enough to see each phase start
             it = self.interpreter
+            if it.phase != phase:
+                phase, since = it.phase, loop.time()
+            if loop.time() - shown_at < period - 0.01:
+                continue
+            shown_at = loop.time()
             c = it.counts
             part = f", partition: {it.partitioned}" if it.partitioned else ""
+            length = f" / {lengths[phase]:g}s" if phase in lengths else ""
             self.console.status(
-                f"[{it.phase} {loop.time() - start:5.1f}s / {self.opts.time_limit:g}s] "
+                f"[{phase} {loop.time() - since:5.1f}s{length}] "
                 f"ops {c['ok'] + c['fail'] + c['info']} (ok {c['ok']}, fail {c['fail']}, info {c['info']}){part}")
 
     # --- analysis -------------------------------------------------------------------------
@@ -343,6 +352,17 @@ class Run:
         except Exception as e:
             self.log(f"WARN could not draw the run's pictures: {e!r}")
         return res
+
+
+def _print_and_keep(run_dir: Path, text: str) -> None:
+    """Print the end of a run on stdout and add it to its jepsen.log, which then holds the
+    whole console, as Maelstrom's does."""
+    print(text, flush=True)
+    try:
+        with open(run_dir / "jepsen.log", "a", encoding="utf-8") as log:
+            log.write(text + "\n")
+    except OSError:
+        pass   # the console already has it
 
 
 def run_tests(opts: Options) -> int:
@@ -369,11 +389,11 @@ def run_tests(opts: Options) -> int:
             console.close()
         if results is None:
             if run.run_dir is not None:
-                print("\n".join(footer.where(run.run_dir)), flush=True)
+                _print_and_keep(run.run_dir, "\n".join(footer.where(run.run_dir)))
             return code
-        print(edn_dumps(results), flush=True)
-        print(f"\n{results_mod.verdict_line(results['valid?'])}", flush=True)
-        print("\n" + "\n".join(footer.lines(results, run.run_dir, footer.challenge_from_env())), flush=True)
+        _print_and_keep(run.run_dir, "\n".join([
+            edn_dumps(results), "", results_mod.verdict_line(results["valid?"]), "",
+            *footer.lines(results, run.run_dir, footer.challenge_from_env())]))
         code = results_mod.exit_code(results["valid?"])
         if code != 0:
             return code
