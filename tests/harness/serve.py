@@ -208,7 +208,8 @@ def index_page(store: Path) -> bytes:
         label, colour = VALIDITY[run.validity]
         base = "/" + link(run.path.as_posix()) + "/"
         # The index links the pictures and the verdict; the run's own page lists every file.
-        links = " ".join(f'<a href="{base}{link(n)}">{shown(n)}</a>' for n in run.files if n in FILE_ORDER)
+        links = " ".join(f'<a href="{base}{link(n)}">{shown(n.split(".")[0].replace("latency-", ""))}</a>'
+                         for n in run.files if n in FILE_ORDER)
         stable = dig(run.results, "workload", "stable-latencies")
         when = run.started.strftime("%Y-%m-%d %H:%M:%S") if run.started else shown(run.path.name)
         reason = dig(run.aborted, "reason")
@@ -218,7 +219,7 @@ def index_page(store: Path) -> bytes:
             f'<span class="badge" style="background:{colour}">{label}</span></td>'
             f'<td><a href="{base}">{html.escape(when)}</a></td>'
             f"<td>{shown(run.path.parts[0])}</td>"
-            f"<td>{shown(run.node) or '–'}</td>"
+            f'<td title="{shown(run.node)}">{shown("/".join(run.node.split("/")[-2:])) or "–"}</td>'
             f'<td class="flags">{shown(run.flags)}{why}</td>'
             f'<td class="num">{run.node_count or "–"}</td>'
             f'<td class="num">{figure(dig(run.results, "net", "servers", "msgs-per-op"))}</td>'
