@@ -24,7 +24,7 @@ FIXES = {
     "not-json-on-stdout": "log to stderr: stdout carries only Maelstrom messages, one JSON object per line",
     "bad-message": "write one JSON object per line with exactly src, dest and body "
                    "(body an object with a type), to an id from init's node_ids or a client that wrote to you",
-    "wrong-reply-type": "answer each {request} request with a {request}_ok reply (or an error)",
+    "wrong-reply-type": "answer each {request} request with {request}_ok (or an error)",
     "never-answered-init": "answer init with an init_ok whose in_reply_to is init's msg_id, "
                            "and flush stdout after each message",
     "missing-in-reply-to": "set the reply's in_reply_to to the msg_id of the request it answers",
