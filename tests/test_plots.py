@@ -10,7 +10,7 @@ from pathlib import Path
 from unittest import mock
 
 from tests.harness import plots
-from tests.harness.messages_svg import (BEFORE_HEAL_NS, messages_svg, read_journal, read_window,
+from tests.harness.messages_svg import (BEFORE_HEAL_NS, main as messages_main, messages_svg, read_journal, read_window,
                                          window_start_ns, write_messages_svg)
 from tests.harness.plots import latency_quantiles_svg, latency_svg, partition_periods, rate_svg, timeline_html
 from tests.harness.visuals import render_all
@@ -329,6 +329,16 @@ class MessagesWindow(unittest.TestCase):
     def test_without_partitions_the_window_opens_at_the_start(self):
         (self.dir / "history.jsonl").write_text(json.dumps(SMALL_HISTORY[2]) + "\n")
         self.assertEqual(window_start_ns(self.dir / "history.jsonl"), 0)
+
+
+class MessagesCommand(unittest.TestCase):
+    def test_redraws_a_run_from_the_chosen_second(self):
+        run = Path(tempfile.mkdtemp(prefix="glomers-run-"))
+        write_journal(run, JOURNAL)
+        with mock.patch("builtins.print"):
+            self.assertEqual(messages_main(["-t", str(run), "--from", "0.035"]), 0)
+        title = parse_svg((run / "messages.svg").read_text()).find(SVG + "text").text
+        self.assertIn("from 0.040 s", title)   # the first event at or after 35 ms
 
 
 class RenderAll(unittest.TestCase):

@@ -16,6 +16,7 @@ after it. Lines outside the window are only scanned, not parsed as JSON.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import re
@@ -80,15 +81,16 @@ def read_journal(path: Path, limit: int = EVENT_LIMIT) -> tuple[list[dict], int]
     return window.events, window.after
 
 
-def read_window(path: Path, start_ns: int = 0, limit: int = EVENT_LIMIT) -> Window:
-    """Up to ``limit`` events (init left out) from the first at or after ``start_ns``, moved
-    earlier if fewer than ``limit`` follow it, and the ids of messages whose other end lies
-    outside them. Only the window's lines are parsed in full."""
+def read_window(path: Path, start_ns: int = 0, limit: int = EVENT_LIMIT, keep_full: bool = True) -> Window:
+    """Up to ``limit`` events (init left out) from the first at or after ``start_ns`` (moved
+    earlier if fewer than ``limit`` follow it, with ``keep_full``), and the ids of messages
+    whose other end lies outside them. Only the window's lines are parsed in full."""
     with open(path, encoding="utf-8") as f:
         lines = [line for line in f if line.strip() and not _is_setup(line)]
     heads = [_head(line) for line in lines]
     first = next((k for k, head in enumerate(heads) if head and head[1] >= start_ns), len(lines))
-    first = max(0, min(first, len(lines) - limit))
+    if keep_full:
+        first = max(0, min(first, len(lines) - limit))
     window = Window([])
     for k, (line, head) in enumerate(zip(lines, heads)):
         if first <= k < first + limit and head:
@@ -304,10 +306,29 @@ def window_start_ns(history_path: Path) -> int:
 
 def write_messages_svg(run_dir: Path, start_ns: int | None = None) -> Path:
     """Write ``messages.svg`` from the run's ``net-journal.jsonl``, from ``start_ns`` on
-    (default: see ``window_start_ns``)."""
-    if start_ns is None:
+    exactly, or by default from ``window_start_ns`` (moved earlier to fill the window)."""
+    chosen = start_ns is not None
+    if not chosen:
         start_ns = window_start_ns(run_dir / "history.jsonl")
-    window = read_window(run_dir / "net-journal.jsonl", start_ns)
+    window = read_window(run_dir / "net-journal.jsonl", start_ns, keep_full=not chosen)
     target = run_dir / "messages.svg"
     target.write_text(messages_svg(window.events, window=window), encoding="utf-8")
     return target
+
+
+def main(argv: list[str]) -> int:
+    """``python3 -m tests.harness messages [-t RUN] [--from SECONDS]``: redraw a stored run's
+    messages.svg from a chosen moment."""
+    from .analyze import find_run
+    p = argparse.ArgumentParser(prog="python3 -m tests.harness messages",
+                                description="Redraw messages.svg of a stored run from a chosen time.")
+    p.add_argument("-t", "--test", default="-1", help="run directory, or index of a stored run (default -1, the newest)")
+    p.add_argument("--from", dest="start", type=float, metavar="SECONDS",
+                   help="seconds since the start of the run (default: before the first heal, else 0)")
+    a = p.parse_args(argv)
+    run_dir = find_run(a.test)
+    if not (run_dir / "net-journal.jsonl").exists():
+        raise SystemExit(f"{run_dir} has no net-journal.jsonl to draw")
+    start = None if a.start is None else int(a.start * NS_PER_S)
+    print(f"Wrote {write_messages_svg(run_dir, start)}")
+    return 0
