@@ -1,6 +1,6 @@
 # Gossip Glomers in Python. `make test-ch3d` runs one challenge with its official parameters,
 # against the real Maelstrom when one is found, else on the local harness (tests/harness).
-# `make test` runs every test (unit and end-to-end); `make unit` only the fast ones.
+# `make test` runs every test (unit and end-to-end); `make unit` only the unit tests (under a minute).
 
 PYTHON ?= python3
 # The real Maelstrom: MAELSTROM=path/to/maelstrom, else ./maelstrom/maelstrom, else `maelstrom` on PATH.
