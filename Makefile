@@ -1,6 +1,6 @@
 # Gossip Glomers in Python. `make test-ch3d` runs one challenge with its official parameters,
 # against the real Maelstrom when one is found, else on the local harness (tests/harness).
-# `make test` runs every test (unit and end-to-end); `make unit` only the fast ones.
+# `make test` runs every test (unit and end-to-end); `make unit` only the unit tests (under a minute).
 
 PYTHON ?= python3
 # The real Maelstrom: MAELSTROM=path/to/maelstrom, else ./maelstrom/maelstrom, else `maelstrom` on PATH.
@@ -24,20 +24,22 @@ CH6A = -w txn-rw-register --node-count 1 --time-limit 20 --rate 1000 --concurren
 CH6B = -w txn-rw-register --node-count 2 --concurrency 2n --time-limit 20 --rate 1000 --consistency-models read-uncommitted
 CH6C = -w txn-rw-register --node-count 2 --concurrency 2n --time-limit 20 --rate 1000 --consistency-models read-committed --availability total --nemesis partition
 
-# $(call maelstrom,node-script,flags): run one test, saying which Maelstrom it used.
+# $(call maelstrom,challenge,node-script,flags): run one test, saying which Maelstrom it used.
+# BIN=path/to/node runs your own node instead of ours, with the same flags (any language).
+# GLOMERS_CHALLENGE tells the local harness which challenge's limits to print under the verdict.
 define maelstrom
 	@if [ -n "$(MAELSTROM)" ]; then \
 	  echo "== using the real Maelstrom: $(MAELSTROM)"; \
-	  "$(MAELSTROM)" test --bin $(1) $(2); \
+	  "$(MAELSTROM)" test --bin $(or $(BIN),$(2)) $(3); \
 	else \
 	  echo "== no Maelstrom found (set MAELSTROM=path/to/maelstrom or run 'make maelstrom'); using the local harness: $(PYTHON) -m tests.harness test"; \
-	  $(PYTHON) -m tests.harness test --bin $(1) $(2) $(HARNESS_FLAGS); \
+	  GLOMERS_CHALLENGE=$(1) $(PYTHON) -m tests.harness test --bin $(or $(BIN),$(2)) $(3) $(HARNESS_FLAGS); \
 	fi
 endef
 
 .PHONY: test unit e2e bench bench-lib bench-lin-kv serve maelstrom clean \
-	test-ch1 test-ch2 test-ch3a test-ch3b test-ch3c test-ch3d test-ch3d-partition test-ch3e test-ch4 \
-	test-ch5a test-ch5b test-ch5c test-ch6a test-ch6b test-ch6b-partition test-ch6c
+	test-ch1 test-ch2 test-ch3a test-ch3b test-ch3c test-ch3d test-ch3d-partition test-ch3e test-ch3e-partition test-ch4 \
+	test-ch5a test-ch5b test-ch5c test-ch5c-partition test-ch6a test-ch6b test-ch6b-partition test-ch6c
 
 test:
 	$(PYTHON) -m tests.run all
@@ -46,22 +48,24 @@ unit:
 e2e:
 	$(PYTHON) -m tests.run e2e
 
-test-ch1:  ; $(call maelstrom,ch1_echo/main.py,$(CH1))
-test-ch2:  ; $(call maelstrom,ch2_unique_id/main.py,$(CH2))
-test-ch3a: ; $(call maelstrom,ch3a_broadcast/main.py,$(CH3A))
-test-ch3b: ; $(call maelstrom,ch3b_broadcast/main.py,$(CH3B))
-test-ch3c: ; $(call maelstrom,ch3c_broadcast/main.py,$(CH3C))
-test-ch3d: ; $(call maelstrom,ch3d_broadcast/main.py,$(CH3D))
-test-ch3d-partition: ; $(call maelstrom,ch3d_broadcast/main.py,$(CH3D) --nemesis partition)
-test-ch3e: ; $(call maelstrom,ch3e_broadcast/main.py,$(CH3E))
-test-ch4:  ; $(call maelstrom,ch4_counter/main.py,$(CH4))
-test-ch5a: ; $(call maelstrom,ch5a_log/main.py,$(CH5A))
-test-ch5b: ; $(call maelstrom,ch5b_log/main.py,$(CH5B))
-test-ch5c: ; $(call maelstrom,ch5c_log/main.py,$(CH5C))
-test-ch6a: ; $(call maelstrom,ch6a_txn/main.py,$(CH6A))
-test-ch6b: ; $(call maelstrom,ch6b_txn/main.py,$(CH6B))
-test-ch6b-partition: ; $(call maelstrom,ch6b_txn/main.py,$(CH6B) --availability total --nemesis partition)
-test-ch6c: ; $(call maelstrom,ch6c_txn/main.py,$(CH6C))
+test-ch1:  ; $(call maelstrom,1,ch1_echo/main.py,$(CH1))
+test-ch2:  ; $(call maelstrom,2,ch2_unique_id/main.py,$(CH2))
+test-ch3a: ; $(call maelstrom,3a,ch3a_broadcast/main.py,$(CH3A))
+test-ch3b: ; $(call maelstrom,3b,ch3b_broadcast/main.py,$(CH3B))
+test-ch3c: ; $(call maelstrom,3c,ch3c_broadcast/main.py,$(CH3C))
+test-ch3d: ; $(call maelstrom,3d,ch3d_broadcast/main.py,$(CH3D))
+test-ch3d-partition: ; $(call maelstrom,3d-partition,ch3d_broadcast/main.py,$(CH3D) --nemesis partition)
+test-ch3e: ; $(call maelstrom,3e,ch3e_broadcast/main.py,$(CH3E))
+test-ch3e-partition: ; $(call maelstrom,3e-partition,ch3e_broadcast/main.py,$(CH3E) --nemesis partition)
+test-ch4:  ; $(call maelstrom,4,ch4_counter/main.py,$(CH4))
+test-ch5a: ; $(call maelstrom,5a,ch5a_log/main.py,$(CH5A))
+test-ch5b: ; $(call maelstrom,5b,ch5b_log/main.py,$(CH5B))
+test-ch5c: ; $(call maelstrom,5c,ch5c_log/main.py,$(CH5C))
+test-ch5c-partition: ; $(call maelstrom,5c-partition,ch5c_log/main.py,$(CH5C) --nemesis partition)
+test-ch6a: ; $(call maelstrom,6a,ch6a_txn/main.py,$(CH6A))
+test-ch6b: ; $(call maelstrom,6b,ch6b_txn/main.py,$(CH6B))
+test-ch6b-partition: ; $(call maelstrom,6b-partition,ch6b_txn/main.py,$(CH6B) --availability total --nemesis partition)
+test-ch6c: ; $(call maelstrom,6c,ch6c_txn/main.py,$(CH6C))
 
 # One table of every challenge's figures, from local harness runs at the official parameters
 # (SEED=N repeats the harness's random choices).

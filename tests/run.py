@@ -1,6 +1,6 @@
 """Run the test suite: ``python3 -m tests.run [unit|e2e|all] [-k PATTERN]``.
 
-unit: every ``tests/test_*.py`` except the end-to-end ones (seconds).
+unit: every ``tests/test_*.py`` except the end-to-end ones (under a minute).
 e2e:  ``tests/test_e2e_*.py``, whole harness runs at the official parameters (minutes).
 Ends with a plain ``N passed, N failed, N skipped`` line.
 """

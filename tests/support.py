@@ -42,12 +42,14 @@ def node(path: str) -> str:
     return str(ROOT / path)
 
 
-def run_harness(*args: str, timeout: float = 300.0, cwd: str | None = None) -> HarnessRun:
+def run_harness(*args: str, timeout: float = 300.0, cwd: str | None = None,
+                env: dict[str, str] | None = None) -> HarnessRun:
     """Run ``python3 -m tests.harness test ARGS`` in a fresh working directory.
 
-    The store lands in that directory, as Maelstrom's lands in its working directory."""
+    The store lands in that directory, as Maelstrom's lands in its working directory.
+    ``env`` adds variables; an empty value removes one."""
     workdir = cwd or tempfile.mkdtemp(prefix="glomers-e2e-")
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env = {k: v for k, v in {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}.items() if v}
     proc = subprocess.run(
         [sys.executable, "-m", "tests.harness", "test", *args],
         cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout,

@@ -1,4 +1,4 @@
-"""The g-counter / pn-counter checker (spec §6.6) on hand-made histories."""
+"""The g-counter / pn-counter checker (docs/maelstrom.md §6.6) on hand-made histories."""
 from __future__ import annotations
 
 import random

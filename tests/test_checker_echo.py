@@ -1,4 +1,4 @@
-"""The echo checker (spec §6.1) on hand-made histories."""
+"""The echo checker (docs/maelstrom.md §6.1) on hand-made histories."""
 from __future__ import annotations
 
 import random

@@ -1,4 +1,4 @@
-"""The kafka checker (spec §6.7) on small hand-made histories, one error class per test."""
+"""The kafka checker (docs/maelstrom.md §6.7) on small hand-made histories, one error class per test."""
 from __future__ import annotations
 
 import unittest

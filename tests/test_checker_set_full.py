@@ -1,4 +1,4 @@
-"""The set-full checker (spec §6.5) on hand-made histories, quirks included (spec §12)."""
+"""The set-full checker (docs/maelstrom.md §6.5) on hand-made histories, quirks included (docs/maelstrom.md §12)."""
 from __future__ import annotations
 
 import unittest

@@ -1,4 +1,4 @@
-"""The txn-rw-register checker (Elle's rw-register under Maelstrom's wrapper, spec §6.9)
+"""The txn-rw-register checker (Elle's rw-register under Maelstrom's wrapper, docs/maelstrom.md §6.9)
 on hand-made histories: one history per anomaly class, and the consistency-model table."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The unique-ids checker (spec §6.2) on hand-made histories."""
+"""The unique-ids checker (docs/maelstrom.md §6.2) on hand-made histories."""
 from __future__ import annotations
 
 import random

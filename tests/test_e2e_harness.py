@@ -129,14 +129,26 @@ class Interruptions(unittest.TestCase):
 
 
 class Analyze(unittest.TestCase):
-    def test_analyze_re_checks_a_stored_run_and_reaches_the_same_verdict(self):
+    def run_then_analyze(self, script: str, time_limit: str):
+        """A short echo run of a broken node, then ``analyze`` in the same directory."""
         workdir = tempfile.mkdtemp(prefix="glomers-analyze-")
-        run = run_harness("-w", "echo", "--bin", node(BROKEN + "echo_wrong.py"), "--node-count", "1",
-                          "--time-limit", "1", "--rate", "10", cwd=workdir)
+        run = run_harness("-w", "echo", "--bin", node(BROKEN + script), "--node-count", "1",
+                          "--time-limit", time_limit, "--rate", "10", cwd=workdir)
         again = subprocess.run([sys.executable, "-m", "tests.harness", "analyze"], cwd=workdir,
                                env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True, text=True)
+        return run, again
+
+    def test_analyze_re_checks_a_stored_run_and_reaches_the_same_verdict(self):
+        run, again = self.run_then_analyze("echo_wrong.py", "1")
         self.assertEqual((run.returncode, again.returncode), (1, 1), again.stderr)
         self.assertIn("Analysis invalid!", again.stdout)
+
+    def test_analyze_reports_an_aborted_run_as_aborted_never_valid(self):
+        run, again = self.run_then_analyze("crash_after_five.py", "2")
+        self.assertEqual((run.returncode, again.returncode), (255, 255), again.stdout + again.stderr)
+        self.assertIn("Test aborted: node n0 exited with status 3", again.stdout)
+        self.assertNotIn("Everything looks good", again.stdout)
+        self.assertFalse((run.store / "results.json").exists())
 
 
 class RunsThatCannotStart(unittest.TestCase):

@@ -1,4 +1,4 @@
-"""The interpreter: thread choice, process ids, client reuse, time limit and final phase (spec §5)."""
+"""The interpreter: thread choice, process ids, client reuse, time limit and final phase (docs/maelstrom.md §5)."""
 from __future__ import annotations
 
 import asyncio

@@ -14,7 +14,7 @@ from common.testing import NodeDriver
 
 
 class FakeLinKV:
-    """lin-kv's rules (spec §7.1) over one dict: read, write, cas, with errors 20 and 22."""
+    """lin-kv's rules (docs/maelstrom.md §7.1) over one dict: read, write, cas, with errors 20 and 22."""
 
     def __init__(self, data: dict | None = None):
         self.data = dict(data or {})

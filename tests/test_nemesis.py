@@ -1,4 +1,4 @@
-"""Partition shapes of the partition nemesis (spec §4.4)."""
+"""Partition shapes of the partition nemesis (docs/maelstrom.md §4.4)."""
 from __future__ import annotations
 
 import json

@@ -1,4 +1,4 @@
-"""Node stdout lines are accepted or rejected exactly as Maelstrom's reader does (spec §2.8)."""
+"""Node stdout lines are accepted or rejected exactly as Maelstrom's reader does (docs/maelstrom.md §2.8)."""
 from __future__ import annotations
 
 import unittest

@@ -10,8 +10,9 @@ from pathlib import Path
 from unittest import mock
 
 from tests.harness import plots
-from tests.harness.messages_svg import messages_svg, read_journal, write_messages_svg
-from tests.harness.plots import latency_svg, partition_periods, rate_svg, timeline_html
+from tests.harness.messages_svg import (BEFORE_HEAL_NS, main as messages_main, messages_svg, read_journal, read_window,
+                                         window_start_ns, write_messages_svg)
+from tests.harness.plots import latency_quantiles_svg, latency_svg, partition_periods, rate_svg, timeline_html
 from tests.harness.visuals import render_all
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -228,6 +229,118 @@ class MessagesDiagram(unittest.TestCase):
         parse_svg(messages_svg(nasty))
 
 
+class TimelineBoxLabels(unittest.TestCase):
+    def test_a_box_shows_the_value_an_ok_op_returned(self):
+        invoke, done = SMALL_HISTORY[2], SMALL_HISTORY[4]     # read, ok 3
+        self.assertEqual(plots.box_label(invoke, done), "read → 3")
+
+    def test_a_box_shows_the_request_alone_when_nothing_new_came_back(self):
+        invoke, done = SMALL_HISTORY[5], SMALL_HISTORY[6]     # write 4, fail
+        self.assertEqual(plots.box_label(invoke, done), "write 4")
+
+
+class LatencyQuantiles(unittest.TestCase):
+    def lines(self, history: list[dict]) -> dict[str, list[tuple[float, float]]]:
+        lines: dict[str, list[tuple[float, float]]] = {}
+        for g in parse_svg(latency_quantiles_svg(history)).iter(SVG + "g"):
+            line = g.find(SVG + "polyline")
+            if line is not None and g.find(SVG + "title") is not None:
+                lines.setdefault(g.find(SVG + "title").text, []).extend(
+                    tuple(map(float, p.split(","))) for p in line.get("points").split())
+        return lines
+
+    def test_one_line_per_f_and_quantile(self):
+        self.assertEqual(sorted(self.lines(SMALL_HISTORY)),
+                         sorted(f"{f} {q}" for f in ("read", "write") for q in ("median", "p95", "p99", "max")))
+
+    def test_higher_quantiles_are_never_below_lower_ones(self):
+        history = history_of(*[op for k in range(40) for op in (
+            (k * 100 * MS, "invoke", k % 4, "read", None),
+            (k * 100 * MS + (k % 7 + 1) * MS, "ok", k % 4, "read", 1))])
+        lines = self.lines(history)
+        # SVG y grows downwards: a larger latency has a smaller y.
+        for lower, higher in (("median", "p95"), ("p95", "p99"), ("p99", "max")):
+            for (_, y_low), (_, y_high) in zip(lines[f"read {lower}"], lines[f"read {higher}"]):
+                self.assertLessEqual(y_high, y_low)
+
+    def test_a_line_never_bridges_buckets_without_ops(self):
+        history = history_of((0, "invoke", 0, "read", None), (1 * MS, "ok", 0, "read", 1),
+                             (50 * S, "invoke", 0, "read", None), (50 * S + MS, "ok", 0, "read", 1))
+        svg = parse_svg(latency_quantiles_svg(history))
+        medians = [g for g in svg.iter(SVG + "g") if g.find(SVG + "title") is not None
+                   and g.find(SVG + "title").text == "read median"]
+        self.assertEqual(len(medians), 2)
+
+    def test_an_empty_history_still_draws(self):
+        self.assertIn("no completed client ops", latency_quantiles_svg([]))
+
+
+class MessagesWindow(unittest.TestCase):
+    """What messages.svg draws of a long or large run."""
+
+    def setUp(self):
+        self.dir = Path(tempfile.mkdtemp(prefix="glomers-msgs-"))
+
+    def lanes(self, svg: ET.Element) -> list[str]:
+        return [t.text for t in with_class(svg, "name") if "repeat" not in t.get("class")]
+
+    def test_server_nodes_come_first_then_services_then_clients(self):
+        events, _ = read_journal(write_journal(self.dir, JOURNAL))
+        self.assertEqual(self.lanes(parse_svg(messages_svg(events))), ["n1", "n2", "seq-kv", "c3"])
+
+    def test_with_too_many_lanes_every_client_shares_one(self):
+        journal = [e for k in range(60) for e in exchange(k * MS, 100 + k, f"c{k}", f"n{k % 20}",
+                                                          {"type": "read", "msg_id": 1})]
+        svg = parse_svg(messages_svg(read_journal(write_journal(self.dir, journal))[0]))
+        lanes = self.lanes(svg)
+        self.assertEqual(lanes[:2], ["n0", "n1"])
+        self.assertEqual(lanes[-1], "60 clients")
+        self.assertEqual(len(lanes), 21)
+
+    def test_the_window_can_open_later_and_says_how_much_came_before(self):
+        path = write_journal(self.dir, JOURNAL)
+        window = read_window(path, start_ns=25 * MS, limit=4)
+        self.assertEqual(window.before, 4)   # the broadcast and the gossip, each sent and received
+        notes = [e.text for e in with_class(parse_svg(messages_svg(window.events, window=window)), "note")]
+        self.assertTrue(any(n.startswith("4 earlier network events not shown") for n in notes), notes)
+
+    def test_a_message_received_after_the_window_is_not_drawn_as_dropped(self):
+        # Window of two events: the broadcast's send and receive; the gossip's receive is later.
+        window = read_window(write_journal(self.dir, JOURNAL), limit=3)
+        svg = parse_svg(messages_svg(window.events, window=window))
+        drawn = [g for g in with_class(svg, "msg") if g.find(SVG + "title") is not None]
+        self.assertEqual([g.get("class") for g in drawn if "gossip" in g.find(SVG + "title").text],
+                         ["msg server beyond"])
+        self.assertFalse([g for g in drawn if "dropped" in g.get("class")])
+
+    def test_the_window_opens_just_before_the_first_heal(self):
+        (self.dir / "history.jsonl").write_text("".join(json.dumps(op) + "\n" for op in history_of(
+            (0, "info", "nemesis", "start-partition", "one"),
+            (1 * S, "invoke", 0, "read", None),
+            (3 * S, "info", "nemesis", "stop-partition", None))))
+        self.assertEqual(window_start_ns(self.dir / "history.jsonl"), 3 * S - BEFORE_HEAL_NS)
+
+    def test_a_window_near_the_end_is_moved_earlier_to_stay_full(self):
+        window = read_window(write_journal(self.dir, JOURNAL), start_ns=55 * MS, limit=6)
+        self.assertEqual(len(window.events), 6)
+        self.assertEqual(window.before, len(JOURNAL) - 4 - 6)   # init and init_ok are not counted
+        self.assertEqual(window.after, 0)
+
+    def test_without_partitions_the_window_opens_at_the_start(self):
+        (self.dir / "history.jsonl").write_text(json.dumps(SMALL_HISTORY[2]) + "\n")
+        self.assertEqual(window_start_ns(self.dir / "history.jsonl"), 0)
+
+
+class MessagesCommand(unittest.TestCase):
+    def test_redraws_a_run_from_the_chosen_second(self):
+        run = Path(tempfile.mkdtemp(prefix="glomers-run-"))
+        write_journal(run, JOURNAL)
+        with mock.patch("builtins.print"):
+            self.assertEqual(messages_main(["-t", str(run), "--from", "0.035"]), 0)
+        title = parse_svg((run / "messages.svg").read_text()).find(SVG + "text").text
+        self.assertIn("from 0.040 s", title)   # the first event at or after 35 ms
+
+
 class RenderAll(unittest.TestCase):
     def test_writes_the_four_pictures_of_a_run(self):
         run = Path(tempfile.mkdtemp(prefix="glomers-run-"))
@@ -235,8 +348,8 @@ class RenderAll(unittest.TestCase):
         write_journal(run, JOURNAL)
         written = render_all(run)
         self.assertEqual(sorted(p.name for p in written),
-                         ["latency.svg", "messages.svg", "rate.svg", "timeline.html"])
-        for svg in ("latency.svg", "rate.svg", "messages.svg"):
+                         ["latency-quantiles.svg", "latency.svg", "messages.svg", "rate.svg", "timeline.html"])
+        for svg in ("latency.svg", "latency-quantiles.svg", "rate.svg", "messages.svg"):
             ET.parse(run / svg)
 
     def test_a_run_without_a_journal_gets_no_message_diagram(self):

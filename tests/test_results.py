@@ -1,4 +1,4 @@
-"""The generic checkers and the composed results map (spec §3.4, §8, §9)."""
+"""The generic checkers and the composed results map (docs/maelstrom.md §3.4, §8, §9)."""
 from __future__ import annotations
 
 import unittest

@@ -5,12 +5,14 @@ import http.client
 import json
 import os
 import subprocess
+import sys
 import tempfile
 import threading
 import unittest
 from pathlib import Path
 
 from tests.harness.serve import index_page, make_server, parse_args
+from tests.support import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -93,9 +95,9 @@ class Index(StoreFixture):
         for text in ("broadcast", ">5<", "12.25", "123 ms", "456 ms", "0.875"):
             self.assertIn(text, row)
 
-    def test_links_each_file_of_a_run(self):
+    def test_links_the_pictures_and_results_of_a_run(self):
         row = self.index().split('<tr class="run invalid"')[1].split("</tr>")[0]
-        for name in ("latency.svg", "results.json", "history.jsonl", "node-logs/"):
+        for name in ("latency.svg", "results.json"):
             self.assertIn(f'href="/g-counter/20240102T100000.000%2B0000/{name}"', row)
 
     def test_an_empty_store_says_so(self):
@@ -149,6 +151,120 @@ class Refusals(StoreFixture):
         self.assertRefused("/latest/escape.txt")
 
 
+class RunsWithCommandLines(StoreFixture):
+    """The fixture's store, plus a command line for the oldest run and an aborted run."""
+
+    def setUp(self):
+        super().setUp()
+        (self.old / "test.json").write_text(json.dumps({
+            "argv": ["-w", "broadcast", "--bin", "ch3d_broadcast/main.py", "--node-count", "5",
+                     "--latency", "100"], "seed": 7, "challenge": "3d"}))
+        self.aborted = make_run(self.store, "echo", "20240104T100000.000+0000", None, nodes=1)
+        (self.aborted / "test.json").write_text(json.dumps({"argv": ["-w", "echo", "--bin", "x.py"], "seed": 1}))
+        (self.aborted / "aborted.json").write_text(json.dumps({
+            "reason": "node n0 exited with status 3\nlast lines of its stderr: boom",
+            "mistakes": [{"kind": "node-exited", "node": "n0", "count": 1,
+                          "example": "exited with status 3", "fix": "keep serving"}]}))
+
+
+class RunPage(RunsWithCommandLines):
+    def page(self, run: Path) -> str:
+        status, kind, body = self.get(f"/{run.parent.name}/{run.name.replace('+', '%2B')}/")
+        self.assertEqual((status, kind), (200, "text/html; charset=utf-8"))
+        return body.decode()
+
+    def test_leads_with_the_verdict(self):
+        page = self.page(self.old)
+        self.assertLess(page.index("Everything looks good"), page.index("Command line"))
+
+    def test_shows_the_judged_figures_with_the_challenge_limits(self):
+        page = self.page(self.old)
+        self.assertIn("Challenge 3d", page)
+        self.assertIn("12.25", page)
+        self.assertIn("&lt; 400 ms  pass", page)
+
+    def test_shows_the_command_line_node_and_seed(self):
+        page = self.page(self.old)
+        self.assertIn("python3 -m tests.harness test -w broadcast --bin ch3d_broadcast/main.py", page)
+        self.assertIn("seed 7", page)
+
+    def test_links_every_file_of_the_run(self):
+        page = self.page(self.old)
+        for name in ("latency.svg", "results.json", "history.jsonl", "node-logs/"):
+            self.assertIn(f'href="{name}"', page)
+
+    def test_shows_the_pictures_inline(self):
+        self.assertIn('<img class="picture" src="latency.svg"', self.page(self.old))
+
+    def test_an_aborted_run_says_why_it_ended_and_the_mistakes_seen(self):
+        page = self.page(self.aborted)
+        self.assertIn("aborted", page)
+        self.assertIn("node n0 exited with status 3", page)
+        self.assertIn("Fix: keep serving", page)
+
+
+class IndexRows(RunsWithCommandLines):
+    def row(self, run: Path) -> str:
+        page = self.get("/")[2].decode()
+        return page.split(f'href="/{run.parent.name}/{run.name.replace("+", "%2B")}/"')[1].split("</tr>")[0]
+
+    def test_a_row_names_the_node_and_the_flags(self):
+        row = self.row(self.old)
+        self.assertIn("ch3d_broadcast/main.py", row)
+        self.assertIn("--node-count 5 --latency 100", row)
+
+    def test_an_aborted_row_says_aborted_with_its_reason(self):
+        page = self.get("/")[2].decode()
+        self.assertIn('<tr class="run aborted"', page)
+        self.assertIn("node n0 exited with status 3", self.row(self.aborted))
+
+    def test_the_ok_fraction_is_shown_exactly(self):
+        (self.new / "results.json").write_text(json.dumps({"valid?": True, "availability": {"ok-fraction": 0.99955}}))
+        self.assertIn("0.99955", self.row(self.new))
+
+
+class DamagedStore(StoreFixture):
+    def test_a_results_file_that_is_not_an_object_does_not_break_the_index(self):
+        for content in ("[1, 2]", "null", "\"valid\"", "{"):
+            with self.subTest(content=content):
+                (self.new / "results.json").write_text(content)
+                status, _, body = self.get("/")
+                self.assertEqual(status, 200)
+                self.assertEqual(body.decode().count('<tr class="run '), 3)
+
+    def test_a_file_name_that_is_not_utf8_is_listed_and_served(self):
+        name = os.fsdecode(b"bad-\xff-name.txt")
+        try:
+            (self.new / name).write_text("still here")
+        except (OSError, UnicodeEncodeError):
+            self.skipTest("this file system refuses names that are not UTF-8")
+        for page in ("/", "/broadcast/20240103T100000.000%2B0000/"):
+            self.assertEqual(self.get(page)[0], 200)
+        self.assertIn("bad-\ufffd-name.txt", self.get("/broadcast/20240103T100000.000%2B0000/")[2].decode())
+        status, _, body = self.get(f"/broadcast/20240103T100000.000%2B0000/bad-%FF-name.txt")
+        self.assertEqual((status, body), (200, b"still here"))
+
+    def test_a_half_open_connection_is_closed_after_the_timeout(self):
+        import socket
+        from tests.harness import serve
+        old, serve.StoreHandler.timeout = serve.StoreHandler.timeout, 0.3
+        self.addCleanup(setattr, serve.StoreHandler, "timeout", old)
+        with socket.create_connection(("127.0.0.1", self.server.server_address[1]), timeout=10) as sock:
+            sock.sendall(b"GET / HTTP/1.1\r\n")     # and never the rest of the request
+            self.assertEqual(sock.recv(100), b"")   # the server hung up, freeing its thread
+
+
+class BusyPort(unittest.TestCase):
+    def test_a_busy_port_gives_a_one_line_reason_not_a_traceback(self):
+        with make_server("127.0.0.1", 0, Path("store"), quiet=True) as taken:
+            port = str(taken.server_address[1])
+            done = subprocess.run([sys.executable, "-m", "tests.harness", "serve", "-p", port],
+                                  capture_output=True, text=True, timeout=30, cwd=str(ROOT))
+        self.assertNotEqual(done.returncode, 0)
+        self.assertNotIn("Traceback", done.stderr)
+        self.assertIn(f"Cannot serve on 127.0.0.1:{port}", done.stderr)
+
+
 class CommandLine(unittest.TestCase):
     def test_binds_to_loopback_on_8080_by_default(self):
         args = parse_args([])
@@ -160,18 +276,27 @@ class CommandLine(unittest.TestCase):
 
 
 @unittest.skipUnless(CHROMIUM.exists(), "headless browser check skipped: /usr/bin/chromium is not installed")
-class Browser(StoreFixture):
-    def test_the_index_renders_in_headless_chromium(self):
+class Browser(RunsWithCommandLines):
+    def dom(self, url: str) -> str:
         profile = tempfile.mkdtemp(prefix="glomers-chromium-")
-        dom = subprocess.run(
+        return subprocess.run(
             [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={profile}",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
              "--no-first-run",
-             "--dump-dom", self.url],
+             "--dump-dom", url],
             capture_output=True, text=True, timeout=60, env=dict(os.environ, HOME=profile),
         ).stdout
-        self.assertEqual(dom.count('class="run '), 3)
+
+    def test_the_index_renders_in_headless_chromium(self):
+        dom = self.dom(self.url)
+        self.assertEqual(dom.count('class="run '), 4)
         self.assertIn("12.25", dom)
+
+    def test_a_run_page_renders_in_headless_chromium(self):
+        dom = self.dom(self.url + "broadcast/20240101T100000.000%2B0000/")
+        self.assertIn("Everything looks good", dom)
+        self.assertIn("Challenge 3d", dom)
+        self.assertIn('src="latency.svg"', dom)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Maelstrom's built-in services (spec §7)."""
+"""Maelstrom's built-in services (docs/maelstrom.md §7)."""
 from __future__ import annotations
 
 import random

@@ -1,4 +1,4 @@
-"""The store directory and its files (spec §5.4, §10), and the EDN they are written in."""
+"""The store directory and its files (docs/maelstrom.md §5.4, §10), and the EDN they are written in."""
 from __future__ import annotations
 
 import json

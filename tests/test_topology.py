@@ -1,4 +1,4 @@
-"""Broadcast topologies (spec §6.3)."""
+"""Broadcast topologies (docs/maelstrom.md §6.3)."""
 from __future__ import annotations
 
 import unittest

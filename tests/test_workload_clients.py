@@ -1,7 +1,7 @@
 """The engine-facing side of the simple workloads: registry, generators, setup and invoke.
 
 Each workload runs against a fake client that answers with canned replies, so what is sent,
-what ends up in the completion and which failures escape (spec §5.5) can be checked
+what ends up in the completion and which failures escape (docs/maelstrom.md §5.5) can be checked
 without nodes or the engine.
 """
 from __future__ import annotations

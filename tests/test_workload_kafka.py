@@ -1,4 +1,4 @@
-"""The kafka workload's generator and client (spec §6.7), against a scripted fake client."""
+"""The kafka workload's generator and client (docs/maelstrom.md §6.7), against a scripted fake client."""
 from __future__ import annotations
 
 import asyncio

@@ -1,4 +1,4 @@
-"""The txn-rw-register workload (spec §6.9): its generator, its client and its checker hook."""
+"""The txn-rw-register workload (docs/maelstrom.md §6.9): its generator, its client and its checker hook."""
 from __future__ import annotations
 
 import asyncio

@@ -11,6 +11,7 @@ Commands:
   test    run a test, with the same flags as `maelstrom test` (see `test --help`)
   analyze re-run the checkers on a stored run (`analyze -t -1`: the newest)
   serve   browse stored runs in a web page (`serve -p PORT`)
+  messages redraw a stored run's messages.svg from a chosen time (`messages --from 12.5`)
 """
 
 
@@ -38,6 +39,9 @@ def main(argv: list[str]) -> int:
     if command == "serve":
         from .serve import main as serve_main
         return serve_main(rest)
+    if command == "messages":
+        from .messages_svg import main as messages_main
+        return messages_main(rest)
     print(f"Unknown command {command!r}.\n{USAGE}", file=sys.stderr)
     return 254
 

@@ -2,7 +2,8 @@
 
 The run's own command line (``test.json``) rebuilds its options; the stored history and
 network journal are checked again and ``results.json``/``results.edn`` rewritten. Useful
-after changing a checker, without re-running the nodes.
+after changing a checker, without re-running the nodes. A run that was aborted or
+interrupted has no verdict to re-check: it is reported as such, with exit 255.
 """
 from __future__ import annotations
 
@@ -30,11 +31,29 @@ def find_run(spec: str, base: Path = Path("store")) -> Path:
         raise SystemExit(f"No stored run {spec!r} (there are {len(runs)} under {base}/)") from None
 
 
+ABORTED = 255
+
+
+def why_unfinished(run_dir: Path) -> str | None:
+    """Why a stored run has no verdict (aborted, or interrupted), or None if it finished."""
+    aborted = store.read_aborted(run_dir)
+    if aborted is not None:
+        return str(aborted.get("reason", "(no reason recorded)"))
+    if not (run_dir / "history.jsonl").exists():
+        return "the run was interrupted before it stored its history"
+    return None
+
+
 def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="python3 -m tests.harness analyze")
     p.add_argument("-t", "--test", default="-1", help="run directory, or index of a stored run (default -1, the newest)")
     a = p.parse_args(argv)
     run_dir = find_run(a.test)
+    unfinished = why_unfinished(run_dir)
+    if unfinished:
+        # A run cut short has a partial history; checking it would call a broken node valid.
+        print(f"Test aborted: {unfinished}\nThere is no verdict to re-check: {run_dir} never finished.")
+        return ABORTED
     test = json.loads((run_dir / "test.json").read_text())
     opts = parse_test_args(test["argv"])
     workload = load_workload(opts.workload)(opts, random.Random(test.get("seed")))

@@ -1,4 +1,4 @@
-"""``maelstrom test`` flags (spec §3.2, §3.3), parsed into Options.
+"""``maelstrom test`` flags (docs/maelstrom.md §3.2, §3.3), parsed into Options.
 
 Bad arguments exit 254 with a one-line reason, as Maelstrom does. Words that are not
 options are passed to the node binary (so a mistyped ``–-nemesis`` with an en dash is

@@ -1,4 +1,4 @@
-"""Maelstrom's network client (spec §2.7): one request at a time, one overall deadline.
+"""Maelstrom's network client (docs/maelstrom.md §2.7): one request at a time, one overall deadline.
 
 A reply matches on ``in_reply_to`` alone (any sender may answer). Anything else that
 reaches the client meanwhile — stale replies to requests that already timed out, say — is
@@ -18,22 +18,28 @@ class NetClient:
         self.id = client_id
         self.node = node
         self._msg_id = 0
-        self._waiting: tuple[int, asyncio.Future] | None = None
+        self._waiting: tuple[int, asyncio.Future, str] | None = None
+        self._diagnostics = getattr(network, "diagnostics", None)
         network.register(client_id, self._receive)
 
     def _receive(self, msg: dict) -> None:
         waiting = self._waiting
-        if waiting is None:
-            return
-        irt = msg["body"].get("in_reply_to")
-        if type(irt) is int and irt == waiting[0] and not waiting[1].done():
-            waiting[1].set_result(msg["body"])
+        body = msg["body"]
+        irt = body.get("in_reply_to")
+        if waiting is not None and type(irt) is int and irt == waiting[0] and not waiting[1].done():
+            waiting[1].set_result(body)
+            if body.get("type") in (waiting[2] + "_ok", "error"):
+                return
+        # Only a mistaken reply gets here (or a stale one, which the check lets pass).
+        if self._diagnostics is not None:
+            self._diagnostics.reply_to_client(self.id, body, self._msg_id,
+                                              waiting and (waiting[0], waiting[2]), msg["src"])
 
     async def rpc(self, body: dict, timeout: float = 5.0, dest: str | None = None) -> dict:
         self._msg_id += 1
         msg_id = self._msg_id
         future = asyncio.get_running_loop().create_future()
-        self._waiting = (msg_id, future)
+        self._waiting = (msg_id, future, str(body.get("type")))
         try:
             self.network.send({"src": self.id, "dest": dest or self.node,
                                "body": {**body, "msg_id": msg_id}})

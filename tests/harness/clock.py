@@ -1,4 +1,4 @@
-"""The run's relative clock: op times are nanoseconds since the origin (spec §1 step 4)."""
+"""The run's relative clock: op times are nanoseconds since the origin (docs/maelstrom.md §1 step 4)."""
 from __future__ import annotations
 
 import time

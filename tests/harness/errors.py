@@ -1,4 +1,4 @@
-"""Maelstrom's error codes, and the exceptions a client RPC can end in (spec §2.6, §2.7)."""
+"""Maelstrom's error codes, and the exceptions a client RPC can end in (docs/maelstrom.md §2.6, §2.7)."""
 from __future__ import annotations
 
 # code -> (name, definite?)
@@ -40,4 +40,4 @@ class RPCTimeout(Exception):
 
 
 class MalformedResponse(Exception):
-    """A reply that breaks the closed response schema (spec §2.3)."""
+    """A reply that breaks the closed response schema (docs/maelstrom.md §2.3)."""

@@ -120,12 +120,16 @@ class Interpreter:
         self.record({"type": "info", "process": "nemesis", "f": "start-partition", "value": shape})
         self.network.partition(grudge)
         self.partitioned = shape
+        self.log(f"Partition started ({shape}): " + "; ".join(
+            f"{n} drops {','.join(sorted(g))}" for n, g in sorted(grudge.items()) if g))
         self.record({"type": "info", "process": "nemesis", "f": "start-partition",
                      "value": ["isolated", describe(grudge)]})
 
     def stop_partition(self) -> None:
         self.record({"type": "info", "process": "nemesis", "f": "stop-partition", "value": None})
         self.network.heal()
+        if self.partitioned:
+            self.log("Partition healed")
         self.partitioned = None
         self.record({"type": "info", "process": "nemesis", "f": "stop-partition",
                      "value": "network-healed"})

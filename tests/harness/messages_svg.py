@@ -1,21 +1,26 @@
-"""``messages.svg``: a Lamport (spacetime) diagram of the network journal (spec §9).
+"""``messages.svg``: a Lamport (spacetime) diagram of the network journal (docs/maelstrom.md §9).
 
-One vertical line per participant (clients, then nodes, then services); every journal event
-is one row, in time order, so causality reads top to bottom. Each delivered message is an
-arrow from its sender's row to its receiver's row: pink for error bodies, light blue for
-traffic with a client, dark for node and service traffic. A message that was sent but never
-received (dropped by a partition, or still queued at the end) is a short dashed stub ending
-in a cross. Hovering an arrow shows the whole body.
+One vertical line per participant (nodes, then services, then clients; when there are too
+many lanes, all clients share one); every journal event is one row, in time order, so
+causality reads top to bottom. Each delivered message is an arrow from its sender's row to
+its receiver's row: pink for error bodies, light blue for traffic with a client, dark for
+node and service traffic. A message that was sent but never received (dropped by a
+partition, or still queued at the end) is a short dashed stub ending in a cross; one whose
+other end lies outside the drawn window is a short stub pointing off the window instead.
+Hovering an arrow shows the whole body.
 
-As in Maelstrom, init and init_ok are left out and only the first ``EVENT_LIMIT`` events are
-drawn, with a notice saying how many were not. Only those lines of the journal are parsed,
-so even a 25-node run renders quickly.
+As in Maelstrom, init and init_ok are left out and at most ``EVENT_LIMIT`` events are drawn.
+Unlike Maelstrom, the window need not be the start: with partitions it opens just before the
+first heal, where the recovery traffic is, and notes say how many events come before and
+after it. Lines outside the window are only scanned, not parsed as JSON.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .plots import NS_PER_MS, NS_PER_S, clip, compact_json, esc, svg_document
@@ -29,6 +34,11 @@ TIME_EVERY = 25     # a time label every this many rows
 LABEL_CHARS = 48
 TITLE_CHARS = 1500
 SETUP_TYPES = {"init", "init_ok"}
+MAX_LANES = 40      # beyond this many participants, every client shares one lane
+CLIENT_LANE = "clients"
+BEFORE_HEAL_NS = 500_000_000   # the window opens this long before the first heal
+# How store.write_journal lays out an event line; lines that differ are parsed as JSON instead.
+_EVENT_LINE = re.compile(r'\{"event": "(send|recv)", "time": (-?\d+), "message": \{"id": (\d+)')
 
 CSS = """
 .lifeline { stroke: #c8c8c8; stroke-width: 1; }
@@ -42,6 +52,7 @@ CSS = """
 .client { stroke: #81bffc; } .head-client { fill: #81bffc; }
 .error { stroke: #ff1e90; } .head-error { fill: #ff1e90; }
 .dropped line { stroke-dasharray: 5 3; }
+.beyond line, .earlier line { stroke-dasharray: 1 3; }
 .cut { stroke: #d96918; }
 @media (prefers-color-scheme: dark) {
   .lifeline { stroke: #3c4048; }
@@ -53,31 +64,83 @@ CSS = """
 """
 
 
+@dataclass
+class Window:
+    """The events drawn, and what lies outside them."""
+    events: list[dict]                  # in time order
+    before: int = 0                     # events earlier than the window
+    after: int = 0                      # events later than the window
+    sent_outside: set = field(default_factory=set)      # message ids sent outside the window
+    received_outside: set = field(default_factory=set)  # message ids received outside it
+
+
 def read_journal(path: Path, limit: int = EVENT_LIMIT) -> tuple[list[dict], int]:
     """The first ``limit`` non-setup events of a ``net-journal.jsonl``, sorted by time, and
-    the number of later events left unread."""
-    events: list[dict] = []
+    the number of later events left out."""
+    window = read_window(path, 0, limit)
+    return window.events, window.after
+
+
+def read_window(path: Path, start_ns: int = 0, limit: int = EVENT_LIMIT, keep_full: bool = True) -> Window:
+    """Up to ``limit`` events (init left out) from the first at or after ``start_ns`` (moved
+    earlier if fewer than ``limit`` follow it, with ``keep_full``), and the ids of messages
+    whose other end lies outside them. Only the window's lines are parsed in full."""
     with open(path, encoding="utf-8") as f:
-        for line in f:
-            if len(events) >= limit:
-                return sorted(events, key=lambda e: e["time"]), 1 + sum(1 for rest in f if rest.strip())
-            if not line.strip():
-                continue
-            event = json.loads(line)
-            body = event["message"].get("body")
-            if not (isinstance(body, dict) and body.get("type") in SETUP_TYPES):
-                events.append(event)
-    return sorted(events, key=lambda e: e["time"]), 0
+        lines = [line for line in f if line.strip() and not _is_setup(line)]
+    heads = [_head(line) for line in lines]
+    first = next((k for k, head in enumerate(heads) if head and head[1] >= start_ns), len(lines))
+    if keep_full:
+        first = max(0, min(first, len(lines) - limit))
+    window = Window([])
+    for k, (line, head) in enumerate(zip(lines, heads)):
+        if first <= k < first + limit and head:
+            window.events.append(json.loads(line))
+            continue
+        if k < first:
+            window.before += 1
+        else:
+            window.after += 1
+        if head:
+            (window.sent_outside if head[0] == "send" else window.received_outside).add(head[2])
+    window.events.sort(key=lambda e: e["time"])
+    return window
+
+
+def _is_setup(line: str) -> bool:
+    if '"init' not in line:      # cheap test first
+        return False
+    try:
+        body = json.loads(line)["message"]["body"]
+    except (ValueError, KeyError, TypeError):
+        return False
+    return isinstance(body, dict) and body.get("type") in SETUP_TYPES
+
+
+def _head(line: str) -> tuple[str, int, int] | None:
+    """(event, time, message id) of a journal line, without parsing it all when it has the
+    usual layout; None if it cannot be read."""
+    m = _EVENT_LINE.match(line)
+    if m:
+        return m[1], int(m[2]), int(m[3])
+    try:
+        event = json.loads(line)
+        return event["event"], int(event["time"]), event["message"]["id"]
+    except (ValueError, KeyError, TypeError):   # unreadable: counted, never drawn
+        return None
 
 
 _NUMBERED = re.compile(r"([a-z]+)(\d+)")
 
 
 def participant_order(name: str) -> tuple:
-    """Clients (c1, c2, ... by number) on the left, then nodes, then services by name."""
+    """Nodes (n0, n1, ... by number) on the left, then services by name, then clients."""
     m = _NUMBERED.fullmatch(name)
-    group = 0 if m and m[1] == "c" else 1 if m and m[1] == "n" else 2
+    group = 2 if m and m[1] == "c" or name == CLIENT_LANE else 0 if m and m[1] == "n" else 1
     return group, int(m[2]) if m else 0, name
+
+
+def is_client(name: str) -> bool:
+    return name.startswith("c")
 
 
 def traffic_kind(message: dict) -> str:
@@ -100,14 +163,23 @@ def label(body: object) -> str:
     return clip(f"{body.get('type')} {compact_json(rest) if rest else ''}".rstrip(), LABEL_CHARS)
 
 
-def messages_svg(events: list[dict], hidden: int = 0) -> str:
-    """The diagram of ``events`` (already in time order); ``hidden`` later events are noted."""
+def messages_svg(events: list[dict], hidden: int = 0, window: Window | None = None) -> str:
+    """The diagram of ``events`` (already in time order); ``hidden`` later events are noted.
+    With a ``window``, its counts and outside ends are used instead."""
+    window = window or Window(events, after=hidden)
+    hidden = window.after
     names = sorted({str(e["message"][end]) for e in events for end in ("src", "dest")}, key=participant_order)
+    clients = [n for n in names if is_client(n)]
+    lane_of = {name: name for name in names}
+    if len(names) > MAX_LANES and len(clients) > 1:
+        names = [n for n in names if not is_client(n)] + [CLIENT_LANE]
+        lane_of.update({c: CLIENT_LANE for c in clients})
     column = max(84.0, 1200 / max(len(names), 1))
-    x_of = {name: LEFT + (k + 0.5) * column for k, name in enumerate(names)}
+    lane_x = {name: LEFT + (k + 0.5) * column for k, name in enumerate(names)}
+    x_of = {name: lane_x[lane] for name, lane in lane_of.items()}
     width = LEFT + column * len(names) + 24
     rows = len(events)
-    height = TOP + ROW * (rows + 4)
+    height = TOP + ROW * (rows + 5)
 
     def y(step: float) -> float:
         return TOP + ROW * (step + 1)
@@ -128,12 +200,15 @@ def messages_svg(events: list[dict], hidden: int = 0) -> str:
     ]
     legend_x = 16
     for kind, text in (("client", "client traffic"), ("server", "node/service traffic"),
-                       ("error", "error body"), ("server dropped", "sent, never received")):
-        dash = ' stroke-dasharray="5 3"' if "dropped" in kind else ""
+                       ("error", "error body"), ("server dropped", "sent, never received"),
+                       ("server beyond", "other end outside the drawn window")):
+        dash = ' stroke-dasharray="5 3"' if "dropped" in kind else ' stroke-dasharray="1 3"' if "beyond" in kind else ""
         body.append(f'<g class="msg {kind}"><line x1="{legend_x}" y1="60" x2="{legend_x + 24}" y2="60"{dash}/></g>'
                     f'<text x="{legend_x + 30}" y="64">{text}</text>')
         legend_x += 40 + 7 * len(text)
-    for name, x in x_of.items():
+    for name, x in lane_x.items():
+        if name == CLIENT_LANE:
+            name = f"{len(clients)} clients"
         body.append(f'<line class="lifeline" x1="{x:.1f}" y1="{y(-0.5):.1f}" x2="{x:.1f}" y2="{y(rows):.1f}"/>')
         for step in range(0, max(rows, 1), NAME_EVERY):
             cls = "name" if step == 0 else "name repeat"
@@ -158,11 +233,17 @@ def messages_svg(events: list[dict], hidden: int = 0) -> str:
             y1 = y(recvs[mid])
             head += f', received at {got["time"] / NS_PER_S:.6f} s (+{(got["time"] - sent["time"]) / NS_PER_MS:.3f} ms)'
             cls, end, tail = f"msg {kind}", f' marker-end="url(#head-{kind})"', ""
+        elif mid in window.received_outside:
+            # Received after the window: a short stub pointing down, off the drawn rows.
+            x1 = x0 + (x1 - x0) / 3 if x1 != x0 else x0 + 30
+            y1 = y0 + ROW * 0.6
+            head += ", received after the drawn window"
+            cls, end, tail = f"msg {kind} beyond", f' marker-end="url(#head-{kind})"', ""
         else:
             # A stub a third of the way towards the receiver, ending in a cross.
             x1 = x0 + (x1 - x0) / 3 if x1 != x0 else x0 + 30
             y1 = y0 + ROW * 0.6
-            head += (", not received among the drawn events" if hidden else ", never received (dropped)")
+            head += ", never received (dropped by a partition, or still queued at the end)"
             cls, end = f"msg {kind} dropped", ""
             tail = f'<path d="M{x1 - 4:.1f},{y1 - 4:.1f} L{x1 + 4:.1f},{y1 + 4:.1f} M{x1 - 4:.1f},{y1 + 4:.1f} L{x1 + 4:.1f},{y1 - 4:.1f}"/>'
         angle = math.degrees(math.atan2(y1 - y0, x1 - x0))
@@ -175,20 +256,79 @@ def messages_svg(events: list[dict], hidden: int = 0) -> str:
             f'<text x="{mx:.1f}" y="{my - 4:.1f}" text-anchor="middle" transform="rotate({angle:.1f} {mx:.1f} {my:.1f})">'
             f'{esc(label(message.get("body")))}</text></g>')
 
+    # Messages received in the window but sent before it: a short stub arriving from above.
+    for step, event in enumerate(events):
+        message = event["message"]
+        if event["event"] != "recv" or message["id"] in sends:
+            continue
+        kind = traffic_kind(message)
+        x1, y1 = x_of[str(message["dest"])], y(step)
+        x0 = x1 + (x_of[str(message["src"])] - x1) / 3 if message["src"] != message["dest"] else x1 - 30
+        head = (f'{message["src"]} → {message["dest"]} (id {message["id"]}), sent before the drawn window, '
+                f'received at {event["time"] / NS_PER_S:.6f} s')
+        body.append(f'<g class="msg {kind} earlier"><title>{esc(clip(head + chr(10) + compact_json(message.get("body")), TITLE_CHARS))}</title>'
+                    f'<line x1="{x0:.1f}" y1="{y1 - ROW * 0.6:.1f}" x2="{x1:.1f}" y2="{y1:.1f}" marker-end="url(#head-{kind})"/></g>')
+
+    notes = []
+    if window.before and events:
+        notes.append(f'{window.before} earlier network events not shown: the window opens at '
+                     f'{events[0]["time"] / NS_PER_S:.3f} s')
     if hidden:
+        notes.append(f"{hidden} later network events not shown")
+    if notes:
         line_y = y(rows + 1)
         body.append(f'<line class="cut" x1="30" y1="{line_y:.1f}" x2="{width - 30:.1f}" y2="{line_y:.1f}"/>')
-        body.append(f'<text class="note" x="{width / 2:.1f}" y="{line_y + 18:.1f}" text-anchor="middle">'
-                    f'{hidden} later network events not shown</text>')
+        body += [f'<text class="note" x="{width / 2:.1f}" y="{line_y + 18 * (k + 1):.1f}" text-anchor="middle">'
+                 f'{esc(note)}</text>' for k, note in enumerate(notes)]
     elif not events:
         body.append(f'<text class="note" x="{LEFT}" y="{y(1):.1f}">no messages besides init</text>')
-    title = f"Messages: {rows} network events" + (f" (of {rows + hidden})" if hidden else "")
+    total = rows + hidden + window.before
+    title = f"Messages: {rows} network events" + (f" (of {total})" if total != rows else "")
+    if window.before and events:
+        title += f", from {events[0]['time'] / NS_PER_S:.3f} s"
     return svg_document(max(width, 760), height, title, body, CSS)
 
 
-def write_messages_svg(run_dir: Path) -> Path:
-    """Write ``messages.svg`` from the run's ``net-journal.jsonl``."""
-    events, hidden = read_journal(run_dir / "net-journal.jsonl")
+def window_start_ns(history_path: Path) -> int:
+    """Where the drawn window opens: half a second before the first heal, so that the end of
+    a partition and the recovery after it are drawn (partitions start at time 0, where the
+    window opens anyway without them)."""
+    if not history_path.exists():
+        return 0
+    with open(history_path, encoding="utf-8") as f:
+        for line in f:
+            if "stop-partition" in line:   # cheap test first: the history can be long
+                op = json.loads(line)
+                if op.get("process") == "nemesis" and op.get("f") == "stop-partition":
+                    return max(0, op["time"] - BEFORE_HEAL_NS)
+    return 0
+
+
+def write_messages_svg(run_dir: Path, start_ns: int | None = None) -> Path:
+    """Write ``messages.svg`` from the run's ``net-journal.jsonl``, from ``start_ns`` on
+    exactly, or by default from ``window_start_ns`` (moved earlier to fill the window)."""
+    chosen = start_ns is not None
+    if not chosen:
+        start_ns = window_start_ns(run_dir / "history.jsonl")
+    window = read_window(run_dir / "net-journal.jsonl", start_ns, keep_full=not chosen)
     target = run_dir / "messages.svg"
-    target.write_text(messages_svg(events, hidden), encoding="utf-8")
+    target.write_text(messages_svg(window.events, window=window), encoding="utf-8")
     return target
+
+
+def main(argv: list[str]) -> int:
+    """``python3 -m tests.harness messages [-t RUN] [--from SECONDS]``: redraw a stored run's
+    messages.svg from a chosen moment."""
+    from .analyze import find_run
+    p = argparse.ArgumentParser(prog="python3 -m tests.harness messages",
+                                description="Redraw messages.svg of a stored run from a chosen time.")
+    p.add_argument("-t", "--test", default="-1", help="run directory, or index of a stored run (default -1, the newest)")
+    p.add_argument("--from", dest="start", type=float, metavar="SECONDS",
+                   help="seconds since the start of the run (default: before the first heal, else 0)")
+    a = p.parse_args(argv)
+    run_dir = find_run(a.test)
+    if not (run_dir / "net-journal.jsonl").exists():
+        raise SystemExit(f"{run_dir} has no net-journal.jsonl to draw")
+    start = None if a.start is None else int(a.start * NS_PER_S)
+    print(f"Wrote {write_messages_svg(run_dir, start)}")
+    return 0

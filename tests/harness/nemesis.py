@@ -1,4 +1,4 @@
-"""Partition shapes of Maelstrom's partition nemesis (spec §4.4), as Jepsen computes them.
+"""Partition shapes of Maelstrom's partition nemesis (docs/maelstrom.md §4.4), as Jepsen computes them.
 
 A *grudge* maps each receiving node to the set of senders whose messages it drops. Like
 Jepsen's, the grudges built here name **every** node, with an empty set for a node that

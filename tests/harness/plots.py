@@ -1,6 +1,7 @@
-"""Pictures of a run's history: ``latency.svg``, ``rate.svg`` and ``timeline.html``.
+"""Pictures of a run's history: ``latency.svg``, ``latency-quantiles.svg``, ``rate.svg`` and
+``timeline.html``.
 
-Maelstrom draws these with gnuplot and Jepsen's timeline (spec §10); here they are
+Maelstrom draws these with gnuplot and Jepsen's timeline (docs/maelstrom.md §10); here they are
 hand-written SVG and HTML so that they need nothing beyond the standard library. Every
 picture paints its own background and follows the reader's light or dark colour scheme
 (``prefers-color-scheme``), so it stays readable whatever page shows it.
@@ -100,7 +101,7 @@ def op_pairs(history: list[dict]) -> list[tuple[dict, dict | None]]:
     """Every op's invocation with its completion (None if it never completed), in invoke order.
 
     A process runs one op at a time, so its next op after an invocation completes it. The
-    nemesis logs both halves of its ops as ``info`` (spec §4.4): its ops simply alternate."""
+    nemesis logs both halves of its ops as ``info`` (docs/maelstrom.md §4.4): its ops simply alternate."""
     pairs: list[list] = []
     open_at: dict[Any, int] = {}     # process -> index in pairs of its open op
     for op in history:
@@ -320,6 +321,73 @@ def latency_svg(history: list[dict]) -> str:
     return svg_document(frame.width, frame.height, f"Latency of {len(points)} ops, by start time", body)
 
 
+# --- latency-quantiles.svg ------------------------------------------------------------------
+
+QUANTILES = ((0.5, "median", "#4c9bef"), (0.95, "p95", "#2bb673"), (0.99, "p99", "#f5a623"),
+             (1.0, "max", "#ee5fa7"))
+QUANTILE_BUCKETS = 20   # about this many points per line; Maelstrom's 30 s buckets would give one
+
+
+def quantile(ordered: list[float], q: float) -> float:
+    """The value at quantile q of a sorted list, as the checkers pick it."""
+    return ordered[min(len(ordered) - 1, math.floor(len(ordered) * q))]
+
+
+def consecutive(numbers: list[int]) -> list[list[int]]:
+    """Sorted integers split into runs of consecutive values."""
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return runs
+
+
+def latency_quantiles_svg(history: list[dict]) -> str:
+    """Latency quantiles (median, 95th, 99th, max) over time, per ``f``: colour is the
+    quantile, the dash pattern the ``f``. Every completed client op counts, whatever its type,
+    so timeouts show in the upper quantiles."""
+    pairs = client_ops(history)
+    span = time_span_s(history)
+    width = next(w for w in (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 1e9)
+                 if span / w <= QUANTILE_BUCKETS)
+    buckets: dict[tuple[str, int], list[float]] = {}
+    for invoke, done in pairs:
+        latency = max((done["time"] - invoke["time"]) / NS_PER_MS, 0.001)
+        buckets.setdefault((str(invoke["f"]), int(invoke["time"] / NS_PER_S / width)), []).append(latency)
+    for latencies in buckets.values():
+        latencies.sort()
+    every = [v for latencies in buckets.values() for v in latencies] or [1.0]
+    frame = Frame(0.0, max(span, width), 10.0 ** math.floor(math.log10(min(every))),
+                  10.0 ** math.ceil(math.log10(max(every)) + 1e-9), log_y=True)
+    fs = functions_in(pairs)
+    dash = {f: DASHES[k % len(DASHES)] for k, f in enumerate(fs)}
+    body = frame.partitions(partition_periods(history))
+    body += frame.axes(f"time the op started (s), {width:g} s buckets", "latency (ms, log scale)")
+    legend = [(f'<line class="line" style="stroke:{colour}" x1="-8" y1="0" x2="8" y2="0"/>', name)
+              for _, name, colour in QUANTILES]
+    for f in fs:
+        dash_attr = f' stroke-dasharray="{dash[f]}"' if dash[f] else ""
+        runs = consecutive(sorted(b for g, b in buckets if g == f))
+        for q, name, colour in QUANTILES:
+            # A line never bridges buckets without ops (such as the quiet before final reads).
+            for run in runs:
+                points = [(frame.px(min((b + 0.5) * width, frame.x1)), frame.py(quantile(buckets[(f, b)], q)))
+                          for b in run]
+                pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+                dots = "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="1.8" style="fill:{colour}"/>' for x, y in points)
+                body.append(f'<g><title>{esc(f)} {name}</title><polyline class="line" style="stroke:{colour}"'
+                            f'{dash_attr} points="{pts}"/>{dots}</g>')
+        legend.append((f'<line class="line" style="stroke:#888"{dash_attr} x1="-8" y1="0" x2="8" y2="0"/>',
+                       f"f = {f}"))
+    legend.append((PARTITION_SWATCH, "partition"))
+    body += frame.legend(legend)
+    if not pairs:
+        body.append(f'<text class="note" x="{frame.left + 20}" y="{frame.top + 30}">no completed client ops</text>')
+    return svg_document(frame.width, frame.height, f"Latency quantiles of {len(pairs)} ops, by start time", body)
+
+
 # --- rate.svg -------------------------------------------------------------------------------
 
 DASHES = ["", "6 3", "2 3", "8 3 2 3", "1 2", "12 4"]
@@ -398,6 +466,16 @@ def process_order(p: Any) -> tuple:
     return (1, 0, str(p)) if p == "nemesis" else (0, p if isinstance(p, int) else 0, str(p))
 
 
+def box_label(invoke: dict, done: dict | None) -> str:
+    """What a timeline box says: the op, and what came back when it adds something (a read's
+    value, say)."""
+    asked = invoke.get("value")
+    text = f"{invoke['f']}" + (f" {compact_json(asked)}" if asked is not None else "")
+    if done is not None and done["type"] == "ok" and done.get("value") != asked:
+        text += f" → {compact_json(done.get('value'))}"
+    return text
+
+
 def describe_op(invoke: dict, done: dict | None) -> str:
     """The tooltip of one timeline box."""
     lines = [f"process {invoke['process']}, index {invoke['index']}",
@@ -453,7 +531,7 @@ def timeline_html(history: list[dict], title: str = "Timeline") -> str:
         kind = done["type"] if done else "pending"
         top = y(invoke["time"])
         box = max(y((done or invoke)["time"]) - top, 12)
-        label = clip(f"{invoke['f']} {compact_json(invoke.get('value'))}", 40)
+        label = clip(box_label(invoke, done), 40)
         out.append(f'<div class="op {esc(kind)}" style="left:{column[invoke["process"]]}px;top:{top:.1f}px;'
                    f'height:{box:.1f}px" title="{esc(describe_op(invoke, done))}">{esc(label)}</div>')
     out.append("</div></body></html>\n")
@@ -461,10 +539,12 @@ def timeline_html(history: list[dict], title: str = "Timeline") -> str:
 
 
 def write_plots(run_dir: Path) -> list[Path]:
-    """Write latency.svg, rate.svg and timeline.html from the run's history.jsonl."""
+    """Write latency.svg, latency-quantiles.svg, rate.svg and timeline.html from the run's
+    history.jsonl."""
     history = load_history(run_dir)
     name = f"{run_dir.parent.name} {run_dir.name}"
-    outputs = {"latency.svg": latency_svg(history), "rate.svg": rate_svg(history),
+    outputs = {"latency.svg": latency_svg(history), "latency-quantiles.svg": latency_quantiles_svg(history),
+               "rate.svg": rate_svg(history),
                "timeline.html": timeline_html(history, f"Timeline: {name}")}
     for filename, text in outputs.items():
         (run_dir / filename).write_text(text, encoding="utf-8")

@@ -111,11 +111,14 @@ class NodeProcess:
             try:
                 self.network.send(parse_line(line))
             except (BadLine, UnknownId) as e:
-                self._silence(f"{e} in line {line.strip()[:300]!r}")
+                self._silence(f"{e} in line {line.strip()[:300]!r}", line, str(e))
                 return
 
-    def _silence(self, why: str) -> None:
+    def _silence(self, why: str, line: str = "", error: str = "") -> None:
         self.silenced = why
+        diagnostics = getattr(self.network, "diagnostics", None)
+        if diagnostics is not None and line:
+            return diagnostics.bad_line(self.id, line, error)
         self.log(f"WARN node {self.id} printed a line Maelstrom rejects: {why}. "
                  f"As in Maelstrom, nothing more is read from {self.id}'s stdout for the rest of the run.")
 
@@ -139,7 +142,11 @@ class NodeProcess:
         status = await self.proc.wait()
         if not self.killed:
             self.exit_status = status
-            self.log(f"WARN node {self.id} exited with status {status} during the run")
+            diagnostics = getattr(self.network, "diagnostics", None)
+            if diagnostics is None:
+                return self.log(f"WARN node {self.id} exited with status {status} during the run")
+            await asyncio.wait(self._tasks[1:2], timeout=0.5)   # its last words on stderr
+            diagnostics.node_exited(self.id, status, self.stderr_tail[-1] if self.stderr_tail else None)
 
     def crash_report(self) -> str:
         tail = "\n".join(self.stderr_tail) or "(nothing on stderr)"

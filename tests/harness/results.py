@@ -1,6 +1,6 @@
-"""The results map of a test run: the generic checkers and their composition (spec §8, §9).
+"""The results map of a test run: the generic checkers and their composition (docs/maelstrom.md §8, §9).
 
-Every function here is pure: it reads a history (list of op dicts, spec §5.4), a network
+Every function here is pure: it reads a history (list of op dicts, docs/maelstrom.md §5.4), a network
 journal (``(event, time_ns, message)`` tuples) or sub-results, and returns plain data.
 Result maps use Maelstrom's key names without the colon, so results.json mirrors
 results.edn. Validity values are ``True``, ``False`` or ``"unknown"``.
@@ -46,7 +46,7 @@ def safely(check: Callable[[], dict]) -> dict:
 
 
 def stats(history: list[dict]) -> dict:
-    """Counts of client completions, overall and per ``:f`` (spec §8 ``:stats``).
+    """Counts of client completions, overall and per ``:f`` (docs/maelstrom.md §8 ``:stats``).
 
     An ``:f`` is valid iff at least one of its ops succeeded."""
     by_f: dict[str, Counter] = {}
@@ -86,7 +86,7 @@ def availability(history: list[dict], requirement: str | float | None) -> dict:
 
 
 def net(journal: Iterable[tuple[str, int, dict]], history: list[dict]) -> dict:
-    """Message statistics from the network journal (spec §9 ``:net``).
+    """Message statistics from the network journal (docs/maelstrom.md §9 ``:net``).
 
     A message is client traffic when its source or destination is a client (``c...``);
     everything else, service traffic included, is server traffic. ``msgs-per-op`` divides
@@ -112,7 +112,7 @@ def net(journal: Iterable[tuple[str, int, dict]], history: list[dict]) -> dict:
 
 
 def exceptions(history: list[dict]) -> dict:
-    """Unhandled client exceptions, grouped by class, most frequent first (spec §8).
+    """Unhandled client exceptions, grouped by class, most frequent first (docs/maelstrom.md §8).
 
     Only ``:info`` ops with an ``exception`` count. The class is the exception data's
     ``"class"`` (or ``"type"``) entry, else the Python type of the data. Each group keeps
@@ -152,12 +152,12 @@ def compose(history: list[dict], journal: Iterable[tuple[str, int, dict]], opts:
 
 
 def verdict_line(valid: bool | str) -> str:
-    """Maelstrom's closing console line for a run's validity (spec §3.4)."""
+    """Maelstrom's closing console line for a run's validity (docs/maelstrom.md §3.4)."""
     return VERDICTS[valid if valid is True or valid is False else UNKNOWN]
 
 
 def exit_code(valid: bool | str) -> int:
-    """0 when valid, 1 when invalid, 2 when unknown (spec §3.4)."""
+    """0 when valid, 1 when invalid, 2 when unknown (docs/maelstrom.md §3.4)."""
     return 0 if valid is True else 1 if valid is False else 2
 
 

@@ -1,4 +1,4 @@
-"""One ``test`` run from start to verdict (spec §1).
+"""One ``test`` run from start to verdict (docs/maelstrom.md §1).
 
 Launch every node, init them, run the workload's setup, the main phase and (where the
 workload has one) the final phase, kill every node, then analyse and store. Whatever
@@ -7,6 +7,7 @@ happens — a crash, Ctrl-C, a bug — every node process is killed before this 
 from __future__ import annotations
 
 import asyncio
+import errno
 import gc
 import json
 import os
@@ -18,13 +19,15 @@ import tempfile
 import time
 from pathlib import Path
 
+from . import footer
 from . import results as results_mod
 from . import store
 from .client import ClientIds, NetClient
 from .clock import Clock
+from .diagnostics import Diagnostics
 from .edn import dumps as edn_dumps
 from .errors import RPCError, RPCTimeout
-from .interpreter import Interpreter
+from .interpreter import RECOVERY_S, Interpreter
 from .network import Latency, Network
 from .options import Options
 from .process import NodeProcess
@@ -33,6 +36,9 @@ from .workloads import WORKLOAD_NAMES
 from .workloads import load as load_workload
 
 INIT_TIMEOUT_S = 10.0
+# A node that has written nothing this long after init is probably holding its reply in a buffer.
+SILENT_STDOUT_WARNING_S = 5.0
+FLUSH_PROBE_S = 1.0
 
 
 def _implemented() -> list[str]:
@@ -115,18 +121,22 @@ class Run:
         self.run_dir: Path | None = None
         self.workdir = tempfile.mkdtemp(prefix="glomers-nodes-")
         self.terminated = False   # SIGTERM received
+        self.diagnostics = Diagnostics(console.log)
 
     # --- the whole run ------------------------------------------------------------------
     async def execute(self) -> tuple[dict | None, int]:
         opts = self.opts
         self.run_dir = store.new_run_dir(opts.workload)
         self.console.open(self.run_dir / "jepsen.log")
-        (self.run_dir / "test.json").write_text(json.dumps({"argv": opts.argv, "seed": self.seed}))
+        (self.run_dir / "test.json").write_text(json.dumps({"argv": opts.argv, "seed": self.seed,
+                                                            "challenge": footer.challenge_from_env()}))
         self.log(f"Running {opts.workload} on {len(opts.nodes)} node(s) with the local harness "
                  f"(seed {self.seed}); store: {self.run_dir}")
         workload = load_workload(opts.workload)(opts, self.rng_gen)
         self.network = Network(Latency(opts.latency, opts.latency_dist, self.rng_net), self.clock,
                                self.log, opts.log_net_send, opts.log_net_recv)
+        # Clients and node processes find it here (see diagnostics.py).
+        self.network.diagnostics = self.diagnostics
         self.interpreter = Interpreter(opts, workload, self.network, self.clock, ClientIds(),
                                        self.rng_nemesis, self.log)
         loop = asyncio.get_running_loop()
@@ -150,6 +160,7 @@ class Run:
                 await self._teardown()
         except Aborted as e:
             self._store_history()
+            store.write_aborted(self.run_dir, str(e), self.diagnostics.summary())
             self.log(f"ERROR The run could not be carried out: {e}")
             print(f"Test aborted: {e}", flush=True)
             return None, 255
@@ -184,26 +195,67 @@ class Run:
             try:
                 await proc.start()
             except OSError as e:
-                raise Aborted(f"could not launch node {proc.id} from {binary}: {e}") from None
+                hint = (" (a script needs a first line such as #!/usr/bin/env python3)"
+                        if e.errno == errno.ENOEXEC else "")
+                raise Aborted(f"could not launch node {proc.id} from {binary}: {e}{hint}") from None
         ids = self.interpreter.client_ids
         await asyncio.gather(*(self._init(node_id, ids.next()) for node_id in opts.nodes))
 
     async def _init(self, node_id: str, client_id: str) -> None:
         client = NetClient(self.network, client_id, node_id)
         proc = self.nodes[node_id]
+        loop = asyncio.get_running_loop()
+        rpc = loop.create_task(client.rpc(
+            {"type": "init", "node_id": node_id, "node_ids": list(self.opts.nodes)}, timeout=INIT_TIMEOUT_S))
+        exited = loop.create_task(proc.proc.wait())
         try:
-            reply = await client.rpc({"type": "init", "node_id": node_id, "node_ids": list(self.opts.nodes)},
-                                     timeout=INIT_TIMEOUT_S)
+            done, _ = await asyncio.wait({rpc, exited}, timeout=SILENT_STDOUT_WARNING_S,
+                                         return_when=asyncio.FIRST_COMPLETED)
+            if not done and not self._wrote_stdout(node_id):
+                self.diagnostics.report("nothing-on-stdout", node_id,
+                                        f"has written nothing on stdout {SILENT_STDOUT_WARNING_S:g} s after "
+                                        f"init; if it has answered, the answer is stuck in its output buffer")
+            await asyncio.wait({rpc, exited}, return_when=asyncio.FIRST_COMPLETED)
+            if not rpc.done():
+                rpc.cancel()
+                # Teardown names the exit status and the stderr tail.
+                raise Aborted(f"node {node_id} exited before answering init")
+            reply = rpc.result()
         except RPCTimeout:
-            raise Aborted(self._node_problem(proc, f"node {node_id} did not answer init within "
-                                                   f"{INIT_TIMEOUT_S:g} s")) from None
+            problem = f"node {node_id} did not answer init within {INIT_TIMEOUT_S:g} s"
+            if not self._wrote_stdout(node_id) and not proc.silenced:
+                problem += await self._probe_flush(proc)
+            raise Aborted(self._node_problem(proc, problem)) from None
         except RPCError as e:
             raise Aborted(self._node_problem(proc, f"node {node_id} answered init with an error: {e.body}")) from None
         finally:
+            exited.cancel()
             client.close()
         if reply.get("type") != "init_ok":
             raise Aborted(self._node_problem(proc, f"node {node_id} answered init with {reply!r}, "
                                                    f"expected type init_ok"))
+
+    def _wrote_stdout(self, node_id: str) -> bool:
+        return any(msg["src"] == node_id for _, _, msg in self.network.journal)
+
+    async def _probe_flush(self, proc: NodeProcess) -> str:
+        """Why a node that wrote nothing at all was silent. Closing its stdin makes most
+        programs exit, and exiting flushes their buffers: a reply that appears then was
+        waiting for a flush."""
+        proc.killed = True   # this exit is ours, not the node's
+        proc.proc.stdin.close()
+        try:
+            await asyncio.wait_for(proc.proc.wait(), FLUSH_PROBE_S)
+        except asyncio.TimeoutError:
+            pass
+        await asyncio.sleep(0.1)   # let its last stdout lines be read
+        if self._wrote_stdout(proc.id):
+            kind, what = "nothing-on-stdout", "wrote its reply to init only when its stdin was closed: " \
+                                              "the reply sat in its output buffer"
+        else:
+            kind, what = "never-answered-init", "wrote nothing on stdout, not even when its stdin was closed"
+        self.diagnostics.report(kind, proc.id, what)
+        return f"; it {what}. Fix: {self.diagnostics.mistakes[(kind, proc.id)].fix}"
 
     def _node_problem(self, proc: NodeProcess, what: str) -> str:
         parts = [what]
@@ -258,16 +310,25 @@ class Run:
 
     # --- progress -----------------------------------------------------------------------
     async def _status_loop(self) -> None:
+        """A status line: each phase's own clock (against its own length, where it has one)
+        and the op counts."""
         loop = asyncio.get_running_loop()
-        start = loop.time()
         period = 0.5 if self.console.tty else 10.0
+        phase, since, shown_at = None, loop.time(), loop.time()
+        lengths = {"main": self.opts.time_limit, "recovery": RECOVERY_S}
         while True:
-            await asyncio.sleep(period)
+            await asyncio.sleep(0.5)    # often enough to see each phase start
             it = self.interpreter
+            if it.phase != phase:
+                phase, since = it.phase, loop.time()
+            if loop.time() - shown_at < period - 0.01:
+                continue
+            shown_at = loop.time()
             c = it.counts
             part = f", partition: {it.partitioned}" if it.partitioned else ""
+            length = f" / {lengths[phase]:g}s" if phase in lengths else ""
             self.console.status(
-                f"[{it.phase} {loop.time() - start:5.1f}s / {self.opts.time_limit:g}s] "
+                f"[{phase} {loop.time() - since:5.1f}s{length}] "
                 f"ops {c['ok'] + c['fail'] + c['info']} (ok {c['ok']}, fail {c['fail']}, info {c['info']}){part}")
 
     # --- analysis -------------------------------------------------------------------------
@@ -279,6 +340,8 @@ class Run:
                    "delivery-lateness-ms": _quantiles_ms(self.network.lateness_s)}
         if silenced:
             harness["silenced-nodes"] = silenced
+        if self.diagnostics.mistakes:
+            harness["mistakes"] = self.diagnostics.summary()
         res = results_mod.compose(history, self.network.journal, self.opts, workload_result, harness)
         store.write_results(self.run_dir, res)
         try:
@@ -289,6 +352,17 @@ class Run:
         except Exception as e:
             self.log(f"WARN could not draw the run's pictures: {e!r}")
         return res
+
+
+def _print_and_keep(run_dir: Path, text: str) -> None:
+    """Print the end of a run on stdout and add it to its jepsen.log, which then holds the
+    whole console, as Maelstrom's does."""
+    print(text, flush=True)
+    try:
+        with open(run_dir / "jepsen.log", "a", encoding="utf-8") as log:
+            log.write(text + "\n")
+    except OSError:
+        pass   # the console already has it
 
 
 def run_tests(opts: Options) -> int:
@@ -314,9 +388,12 @@ def run_tests(opts: Options) -> int:
             gc.enable()
             console.close()
         if results is None:
+            if run.run_dir is not None:
+                _print_and_keep(run.run_dir, "\n".join(footer.where(run.run_dir)))
             return code
-        print(edn_dumps(results), flush=True)
-        print(f"\n{results_mod.verdict_line(results['valid?'])}", flush=True)
+        _print_and_keep(run.run_dir, "\n".join([
+            edn_dumps(results), "", results_mod.verdict_line(results["valid?"]), "",
+            *footer.lines(results, run.run_dir, footer.challenge_from_env())]))
         code = results_mod.exit_code(results["valid?"])
         if code != 0:
             return code

@@ -1,4 +1,4 @@
-"""Closed response schemas (spec §2.3).
+"""Closed response schemas (docs/maelstrom.md §2.3).
 
 A schema maps each field a response must carry to a type check. A response may carry
 exactly those fields, plus ``type``, ``in_reply_to`` (an integer) and an optional

@@ -1,10 +1,14 @@
-"""``serve``: a small web server over ``store/`` (spec §3.1).
+"""``serve``: a small web server over ``store/`` (docs/maelstrom.md §3.1).
 
 ``/`` is an index of the stored runs, newest first, each coloured by its validity (blue
-valid, orange unknown, pink invalid, as Maelstrom does) with its key figures and links to
-its files. Every other path is a file or directory under ``store/``. Nothing outside
-``store/`` is served: paths with ``..``, absolute paths and symlinks that lead out of
-``store/`` are refused with 403.
+valid, orange unknown, pink invalid, as Maelstrom does; grey for a run that was aborted)
+with its node, flags, key figures and links to its files. A run's own directory is a page
+that leads with its verdict, judged figures, command line, mistakes and pictures. Every
+other path is a file or directory under ``store/``. Nothing outside ``store/`` is served:
+paths with ``..``, absolute paths and symlinks that lead out of ``store/`` are refused with
+403. File names that are not UTF-8 are shown with replacement characters and still served.
+A connection that sends nothing for ``REQUEST_TIMEOUT_S`` is closed, so half-open
+connections cannot each hold a thread for ever.
 
 Unlike Maelstrom, which listens on 0.0.0.0, the default host is 127.0.0.1: the pages show
 node logs and histories, which need not reach the whole network.
@@ -15,6 +19,8 @@ import argparse
 import html
 import json
 import mimetypes
+import os
+import shlex
 import shutil
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,13 +30,24 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
+from . import footer
+from .store import read_aborted
+
 # Validity -> (label, colour), Maelstrom's blue/orange/pink.
-VALIDITY = {True: ("valid", "#6db6fe"), False: ("invalid", "#feb5da"), "unknown": ("unknown", "#ffaa26")}
+VALIDITY = {True: ("valid", "#6db6fe"), False: ("invalid", "#feb5da"), "unknown": ("unknown", "#ffaa26"),
+            "aborted": ("aborted", "#bbbbbb")}
+VERDICT_TEXT = {True: "Everything looks good", False: "Analysis invalid",
+                "unknown": "Errors occurred during analysis, but no anomalies found",
+                "aborted": "The run could not be carried out"}
 # The pictures first, then the verdict, then everything else alphabetically.
-FILE_ORDER = ["latency.svg", "rate.svg", "messages.svg", "timeline.html", "results.json"]
+FILE_ORDER = ["latency.svg", "latency-quantiles.svg", "rate.svg", "messages.svg", "timeline.html",
+              "results.json"]
+# Shown inline on a run's page, in this order.
+PICTURES = ["latency.svg", "latency-quantiles.svg", "rate.svg", "messages.svg"]
+REQUEST_TIMEOUT_S = 30
 # Text formats the browser should show rather than download.
 TEXT_SUFFIXES = {".jsonl", ".log", ".edn", ".txt"}
-RUN_STAMP = "%Y%m%dT%H%M%S.%f%z"      # store/<workload>/<YYYYMMDDTHHMMSS.mmm±zzzz>/ (spec §10)
+RUN_STAMP = "%Y%m%dT%H%M%S.%f%z"      # store/<workload>/<YYYYMMDDTHHMMSS.mmm±zzzz>/ (docs/maelstrom.md §10)
 
 
 @dataclass
@@ -43,13 +60,46 @@ class Run:
     results: dict | None
     node_count: int
     files: list[str] = field(default_factory=list)
+    test: dict = field(default_factory=dict)    # test.json: argv, seed, challenge
+    aborted: dict | None = None                 # aborted.json: reason, mistakes
 
     @property
     def validity(self) -> Any:
+        if self.aborted is not None:
+            return "aborted"
         if self.results is None:
             return "unknown"
         valid = self.results.get("valid?", "unknown")
-        return valid if valid in (True, False) else "unknown"
+        return valid if valid is True or valid is False else "unknown"
+
+    @property
+    def argv(self) -> list[str]:
+        argv = self.test.get("argv")
+        return [str(a) for a in argv] if isinstance(argv, list) else []
+
+    @property
+    def node(self) -> str:
+        """The --bin the run tested."""
+        argv = self.argv
+        return argv[argv.index("--bin") + 1] if "--bin" in argv[:-1] else ""
+
+    @property
+    def flags(self) -> str:
+        """The command line without --bin and the workload, which have their own columns."""
+        argv, kept, skip = self.argv, [], False
+        for i, arg in enumerate(argv):
+            if skip:
+                skip = False
+            elif arg in ("--bin", "-w", "--workload"):
+                skip = True
+            else:
+                kept.append(arg)
+        return shlex.join(kept)
+
+    @property
+    def mistakes(self) -> list[dict]:
+        found = dig(self.results, "harness", "mistakes") or dig(self.aborted, "mistakes") or []
+        return [m for m in found if isinstance(m, dict)] if isinstance(found, list) else []
 
 
 def dig(data: Any, *keys: str) -> Any:
@@ -67,15 +117,37 @@ def read_run(store: Path, run_dir: Path) -> Run:
         sort_key = started.timestamp()
     except ValueError:
         started, sort_key = None, run_dir.stat().st_mtime
-    try:
-        results = json.loads((run_dir / "results.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        results = None
+    results = read_object(run_dir / "results.json")
     logs = run_dir / "node-logs"
     node_count = len(list(logs.glob("*.log"))) if logs.is_dir() else 0
     names = sorted((p.name + "/" if p.is_dir() else p.name for p in run_dir.iterdir()),
                    key=lambda n: (FILE_ORDER.index(n) if n in FILE_ORDER else len(FILE_ORDER), n))
-    return Run(run_dir.relative_to(store), started, sort_key, results, node_count, names)
+    return Run(run_dir.relative_to(store), started, sort_key, results, node_count, names,
+               read_object(run_dir / "test.json") or {}, read_aborted(run_dir))
+
+
+def first_line(text: str, limit: int = 140) -> str:
+    line = (text.splitlines() or [""])[0]
+    return line if len(line) <= limit else line[:limit - 1] + "…"
+
+
+def read_object(path: Path) -> dict | None:
+    """A JSON file's object, or None if it is missing, unreadable or not an object."""
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def shown(name: str) -> str:
+    """A file name as text for a page; bytes that are not UTF-8 become replacement characters."""
+    return html.escape(os.fsencode(name).decode("utf-8", "replace"))
+
+
+def link(name: str) -> str:
+    """A file name as a URL path segment, byte for byte (``resolve`` reverses it)."""
+    return quote(os.fsencode(name))
 
 
 def find_runs(store: Path) -> list[Run]:
@@ -91,10 +163,11 @@ def find_runs(store: Path) -> list[Run]:
     return sorted(runs, key=lambda r: r.sort_key, reverse=True)
 
 
-def figure(value: Any, unit: str = "", digits: int = 2) -> str:
+def figure(value: Any, unit: str = "", digits: int | None = 2) -> str:
+    """A number for a table cell; ``digits=None`` shows it exactly as stored."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return "–"
-    return f"{value:.{digits}f}{unit}"
+    return f"{value}{unit}" if digits is None else f"{value:.{digits}f}{unit}"
 
 
 PAGE_CSS = """
@@ -108,10 +181,16 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.verdict { border-left: 6px solid; }
 a { color: #1a64c0; }
 .files a { margin-right: 8px; white-space: nowrap; }
+td.flags, pre { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 90%; }
+pre { white-space: pre-wrap; background: rgba(127,127,127,.12); padding: 8px; }
+.reason { color: #a33; }
+h1 .badge { font-size: 70%; vertical-align: middle; }
+img.picture { max-width: 100%; border: 1px solid rgba(127,127,127,.3); margin: 8px 0; }
 @media (prefers-color-scheme: dark) {
   body { background: #17191d; color: #ddd; }
   tr.run td { border-bottom-color: #333; }
   a { color: #8cc4ff; }
+  .reason { color: #f99; }
 }
 """
 
@@ -127,24 +206,30 @@ def index_page(store: Path) -> bytes:
     rows = []
     for run in runs:
         label, colour = VALIDITY[run.validity]
-        base = "/" + quote(run.path.as_posix()) + "/"
-        links = " ".join(f'<a href="{base}{quote(n)}">{html.escape(n)}</a>' for n in run.files)
+        base = "/" + link(run.path.as_posix()) + "/"
+        # The index links the pictures and the verdict; the run's own page lists every file.
+        links = " ".join(f'<a href="{base}{link(n)}">{shown(n.split(".")[0].replace("latency-", ""))}</a>'
+                         for n in run.files if n in FILE_ORDER)
         stable = dig(run.results, "workload", "stable-latencies")
-        when = run.started.strftime("%Y-%m-%d %H:%M:%S") if run.started else run.path.name
+        when = run.started.strftime("%Y-%m-%d %H:%M:%S") if run.started else shown(run.path.name)
+        reason = dig(run.aborted, "reason")
+        why = f'<br><span class="reason">{shown(first_line(str(reason)))}</span>' if reason else ""
         rows.append(
             f'<tr class="run {label}"><td class="verdict" style="border-left-color:{colour}">'
             f'<span class="badge" style="background:{colour}">{label}</span></td>'
             f'<td><a href="{base}">{html.escape(when)}</a></td>'
-            f"<td>{html.escape(run.path.parts[0])}</td>"
+            f"<td>{shown(run.path.parts[0])}</td>"
+            f'<td title="{shown(run.node)}">{shown("/".join(run.node.split("/")[-2:])) or "–"}</td>'
+            f'<td class="flags">{shown(run.flags)}{why}</td>'
             f'<td class="num">{run.node_count or "–"}</td>'
             f'<td class="num">{figure(dig(run.results, "net", "servers", "msgs-per-op"))}</td>'
             f'<td class="num">{figure(dig(stable, "0.5"), " ms", 0)}</td>'
             f'<td class="num">{figure(dig(stable, "1"), " ms", 0)}</td>'
-            f'<td class="num">{figure(dig(run.results, "availability", "ok-fraction"), "", 3)}</td>'
+            f'<td class="num">{figure(dig(run.results, "availability", "ok-fraction"), "", None)}</td>'
             f'<td class="files">{links}</td></tr>')
-    table = ("<table><tr><th>validity</th><th>started</th><th>workload</th><th>nodes</th>"
-             "<th>servers msgs/op</th><th>stable latency median</th><th>stable latency max</th>"
-             "<th>ok fraction</th><th>files</th></tr>\n" + "\n".join(rows) + "</table>")
+    table = ("<table><tr><th>validity</th><th>started</th><th>workload</th><th>node</th><th>flags</th>"
+             "<th>nodes</th><th>servers msgs/op</th><th>stable latency median</th><th>stable latency max</th>"
+             "<th>ok fraction</th><th>pictures and verdict</th></tr>\n" + "\n".join(rows) + "</table>")
     plural = "" if len(runs) == 1 else "s"
     intro = (f"<h1>Test runs in {html.escape(str(store))}</h1><p>{len(runs)} run{plural}, newest first. "
              "Figures missing from a run's results are shown as –.</p>")
@@ -152,15 +237,49 @@ def index_page(store: Path) -> bytes:
 
 
 def listing_page(store: Path, directory: Path) -> bytes:
-    """A directory under the store (``store`` resolved): its entries, and a run's plots."""
+    """A directory under the store (``store`` resolved): a run's page, or its entries."""
+    if (directory / "test.json").is_file() or (directory / "results.json").is_file():
+        return run_page(read_run(store, directory))
     rel = directory.relative_to(store).as_posix()
     entries = sorted(directory.iterdir(), key=lambda p: p.name)
-    items = "\n".join(f'<li><a href="{quote(p.name)}{"/" if p.is_dir() else ""}">'
-                      f'{html.escape(p.name)}{"/" if p.is_dir() else ""}</a></li>' for p in entries)
-    # A run's own directory shows its two plots; the message diagram can be too tall to inline.
-    plots = "".join(f'<p><img src="{name}" alt="{name}"></p>' for name in ("latency.svg", "rate.svg")
-                    if (directory / name).is_file())
-    return page(rel, f'<p><a href="/">all runs</a></p><h1>{html.escape(rel)}/</h1><ul>{items}</ul>{plots}')
+    items = "\n".join(f'<li><a href="{link(p.name)}{"/" if p.is_dir() else ""}">'
+                      f'{shown(p.name)}{"/" if p.is_dir() else ""}</a></li>' for p in entries)
+    return page(rel, f'<p><a href="/">all runs</a></p><h1>{shown(rel)}/</h1><ul>{items}</ul>')
+
+
+def run_page(run: Run) -> bytes:
+    """One run: verdict, judged figures, command line and node, why it ended, pictures, files."""
+    label, colour = VALIDITY[run.validity]
+    rel = shown(run.path.as_posix())
+    parts = [f'<p><a href="/">all runs</a></p>',
+             f'<h1><span class="badge" style="background:{colour}">{label}</span> '
+             f"{html.escape(VERDICT_TEXT[run.validity])}</h1>",
+             f"<p>{shown(run.path.parts[0])} run {rel}</p>"]
+    reason = dig(run.aborted, "reason")
+    if reason:
+        parts.append(f'<h2>Why it ended</h2><pre class="reason">{shown(str(reason))}</pre>')
+    challenge = run.test.get("challenge")
+    challenge = challenge if isinstance(challenge, str) else None
+    if run.results is not None:
+        table = footer.rows(run.results, challenge)
+        cells = "".join(f"<tr><td>{html.escape(a)}</td><td class=\"num\">{html.escape(b)}</td>"
+                        f"<td>{html.escape(c)}</td></tr>" for a, b, c in table)
+        parts.append(f"<h2>{html.escape(footer.heading(challenge).rstrip(':'))}</h2>"
+                     f'<table class="figures">{cells}</table>')
+    if run.argv:
+        parts.append(f"<h2>Command line</h2><p>node: <code>{shown(run.node)}</code>, seed "
+                     f"{shown(str(run.test.get('seed')))}</p>"
+                     f"<pre>python3 -m tests.harness test {shown(shlex.join(run.argv))}</pre>")
+    if run.mistakes:
+        items = "".join(f"<li><b>{shown(str(m.get('node')))}</b> {shown(str(m.get('example')))} "
+                        f"(&times;{shown(str(m.get('count')))}). Fix: {shown(str(m.get('fix')))}.</li>"
+                        for m in run.mistakes)
+        parts.append(f"<h2>Mistakes seen</h2><ul>{items}</ul>")
+    pictures = [name for name in PICTURES if name in run.files]
+    parts += [f'<h2>{name}</h2><p><img class="picture" src="{name}" alt="{name}"></p>' for name in pictures]
+    items = "".join(f'<li><a href="{link(n)}">{shown(n)}</a></li>' for n in run.files)
+    parts.append(f"<h2>Files</h2><ul>{items}</ul>")
+    return page(f"{label}: {run.path.as_posix()}", "\n".join(parts))
 
 
 def url_path(target: str) -> str:
@@ -173,7 +292,7 @@ def url_path(target: str) -> str:
 def resolve(store: Path, target: str) -> Path | None:
     """The file or directory under ``store`` that a request target names, or None if it
     leads outside the store."""
-    path = unquote(url_path(target))
+    path = unquote(url_path(target), errors="surrogateescape")
     if not path.startswith("/") or path.startswith("//") or "\\" in path or "\0" in path:
         return None
     parts = [p for p in path.split("/") if p]
@@ -204,6 +323,7 @@ class StoreServer(ThreadingHTTPServer):
 
 class StoreHandler(BaseHTTPRequestHandler):
     server: StoreServer
+    timeout = REQUEST_TIMEOUT_S   # seconds a connection may stay silent before it is closed
 
     def do_GET(self) -> None:
         self.respond(send_body=True)
@@ -258,7 +378,12 @@ def make_server(host: str, port: int, store: Path, quiet: bool = False) -> Store
 
 def serve(host: str, port: int, store: Path) -> None:
     """Serve ``store`` until interrupted."""
-    with make_server(host, port, store) as server:
+    try:
+        server = make_server(host, port, store)
+    except OSError as e:
+        raise SystemExit(f"Cannot serve on {host}:{port}: {e.strerror or e}. "
+                         f"Is another serve running? Pick another port with -p PORT.") from None
+    with server:
         print(f"Serving {store}/ at http://{host}:{server.server_address[1]}/ (Ctrl-C to stop)", flush=True)
         try:
             server.serve_forever()

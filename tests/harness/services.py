@@ -1,4 +1,4 @@
-"""Maelstrom's built-in services (spec §7) as pure state machines.
+"""Maelstrom's built-in services (docs/maelstrom.md §7) as pure state machines.
 
 Each service answers one request body at a time: ``handle(src, body)`` returns the reply
 body, or None where Maelstrom sends no reply (a request of unknown type makes its service
@@ -100,7 +100,7 @@ def _answer(request: dict, reply: dict) -> dict:
 
 
 def _decide_kv(store: Store, body: dict, *, lww: bool) -> tuple[Change | None, dict] | None:
-    """Decide a key/value request (spec §7.1) against ``store`` without changing it.
+    """Decide a key/value request (docs/maelstrom.md §7.1) against ``store`` without changing it.
 
     Returns ``(change, reply)``, where ``change`` is None when the request leaves the store
     equal to what it was (a read, a failed cas, rewriting the value already there); or None
@@ -141,7 +141,7 @@ def _with_change(store: Store, change: Change | None) -> Store:
 
 
 class LinKV:
-    """``lin-kv`` (spec §7.2): one store, requests applied atomically in arrival order."""
+    """``lin-kv`` (docs/maelstrom.md §7.2): one store, requests applied atomically in arrival order."""
 
     def __init__(self) -> None:
         self._store: Store = {}
@@ -158,7 +158,7 @@ class LinKV:
 
 
 class SeqKV:
-    """``seq-kv`` (spec §7.3): sequentially consistent, with stale reads.
+    """``seq-kv`` (docs/maelstrom.md §7.3): sequentially consistent, with stale reads.
 
     The service keeps the last ``HISTORY`` states of a single timeline. Each caller (keyed
     by ``src``) has an index into that timeline it has observed. A request runs against a
@@ -199,7 +199,7 @@ class SeqKV:
 
 
 class LwwKV:
-    """``lww-kv`` (spec §7.4): each request goes to one of ``REPLICAS`` independent stores.
+    """``lww-kv`` (docs/maelstrom.md §7.4): each request goes to one of ``REPLICAS`` independent stores.
 
     QUIRK (kept on purpose): Maelstrom computes a last-write-wins merge of two replicas on
     every request but throws the result away, so replicas never converge. Simulating that
@@ -225,7 +225,7 @@ class LwwKV:
 
 
 class LinTSO:
-    """``lin-tso`` (spec §7.5): hands out timestamps 0, 1, 2, ..., one per ``ts`` request."""
+    """``lin-tso`` (docs/maelstrom.md §7.5): hands out timestamps 0, 1, 2, ..., one per ``ts`` request."""
 
     def __init__(self) -> None:
         self._next = 0

@@ -1,4 +1,4 @@
-"""The on-disk store of test runs (spec §10).
+"""The on-disk store of test runs (docs/maelstrom.md §10).
 
 Each run gets ``store/<workload>/<YYYYMMDDTHHMMSS.mmm±zzzz>/``, like Maelstrom's, and the
 symlinks ``store/latest``, ``store/current`` and ``store/<workload>/latest`` follow the
@@ -8,7 +8,8 @@ newest run. Inside it:
   ``analyze`` command, plots, ``serve``) to read back with the ``read_*`` functions;
 - ``history.edn``, ``history.txt``, ``results.edn``: the same in Maelstrom's formats, for
   people;
-- ``node-logs/``: each node's stderr, written by the engine.
+- ``node-logs/``: each node's stderr, written by the engine;
+- ``aborted.json``: only for a run that could not be carried out, why, and the mistakes seen.
 """
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ def new_run_dir(workload: str, base: Path = Path("store")) -> Path:
 
 
 def write_history(run_dir: Path, history: list[dict]) -> None:
-    """``history.jsonl``, ``history.txt`` (spec §5.4) and ``history.edn``."""
+    """``history.jsonl``, ``history.txt`` (docs/maelstrom.md §5.4) and ``history.edn``."""
     ops = [_ordered(op) for op in history]
     _write_lines(run_dir / "history.jsonl", (_json_line(op) for op in ops))
     _write_lines(run_dir / "history.txt", (_txt_line(op) for op in ops))
@@ -65,6 +66,24 @@ def write_results(run_dir: Path, results: dict) -> None:
         json.dumps(results, indent=2, ensure_ascii=False, default=_json_default) + "\n",
         encoding="utf-8")
     (run_dir / "results.edn").write_text(edn.dumps(results) + "\n", encoding="utf-8")
+
+
+def write_aborted(run_dir: Path, reason: str, mistakes: list[dict]) -> None:
+    """``aborted.json``: why a run that has no verdict ended, for ``analyze`` and ``serve``."""
+    (run_dir / "aborted.json").write_text(
+        json.dumps({"reason": reason, "mistakes": mistakes}, indent=2, ensure_ascii=False) + "\n",
+        encoding="utf-8")
+
+
+def read_aborted(run_dir: Path) -> dict | None:
+    """The abort record of a run, or None if it was not aborted."""
+    try:
+        record = json.loads((run_dir / "aborted.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as e:
+        return {"reason": f"aborted (its aborted.json is unreadable: {e})"}
+    return record if isinstance(record, dict) else {"reason": f"aborted ({record!r})"}
 
 
 def read_history(run_dir: Path) -> list[dict]:

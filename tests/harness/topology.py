@@ -1,4 +1,4 @@
-"""Broadcast topologies (spec §6.3): the neighbour map sent in each node's ``topology`` message.
+"""Broadcast topologies (docs/maelstrom.md §6.3): the neighbour map sent in each node's ``topology`` message.
 
 Each function takes the server nodes in CLI order and returns ``{node: [neighbour, ...]}``
 with neighbours in the order Maelstrom lists them.

@@ -6,7 +6,7 @@ schema it checks replies against), its generator (``next_op``/``final_ops``) and
 (``check``). The engine (``tests/harness/interpreter.py``) owns time, threads, processes,
 clients and the history.
 
-History ops are plain dicts (spec §5.4), the same shape as ``history.jsonl``:
+History ops are plain dicts (docs/maelstrom.md §5.4), the same shape as ``history.jsonl``:
 ``{"index": 0, "time": <ns>, "type": "invoke"|"ok"|"fail"|"info",
 "process": <int>|"nemesis", "f": "read", "value": ..., ["error": ...], ["final?": true], ...}``.
 Clojure keywords are written as plain strings ("read", "send", "net-timeout").
@@ -38,12 +38,12 @@ class Client(Protocol):
 
 class Workload:
     name: str = ""
-    # Reusable clients keep their id when the thread's process changes (spec §5.1).
+    # Reusable clients keep their id when the thread's process changes (docs/maelstrom.md §5.1).
     reusable_client: bool = False
     # True: main-phase ops go to a uniformly random free thread (echo's each-thread
-    # generator). False: Jepsen's rotation over threads (spec §5.1).
+    # generator). False: Jepsen's rotation over threads (docs/maelstrom.md §5.1).
     each_thread: bool = False
-    # Whether the run ends with heal, 10 s of recovery and a final phase (spec §5.3).
+    # Whether the run ends with heal, 10 s of recovery and a final phase (docs/maelstrom.md §5.3).
     final_phase: bool = False
     # The final phase is cut off after this many seconds (kafka: 10); None = no limit.
     final_time_limit: float | None = None
@@ -77,7 +77,7 @@ class Workload:
 
     async def invoke(self, client: Client, op: dict) -> dict:
         """Perform one op: return its completion ``{"type": ..., "value": ..., ["error": ...]}``.
-        Exceptions that escape become ``info`` ops with an ``exception`` (spec §5.5)."""
+        Exceptions that escape become ``info`` ops with an ``exception`` (docs/maelstrom.md §5.5)."""
         raise NotImplementedError
 
     def check(self, history: list[dict]) -> dict:
@@ -86,7 +86,7 @@ class Workload:
 
 
 async def with_errors(idempotent: bool, value: Any, call: Callable[[], Awaitable[dict]]) -> dict:
-    """Maelstrom's standard error wrapper (spec §5.5).
+    """Maelstrom's standard error wrapper (docs/maelstrom.md §5.5).
 
     A timeout fails an idempotent op and leaves any other indeterminate (info); an error
     reply fails the op when its code is definite or the op is idempotent."""

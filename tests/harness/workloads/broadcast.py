@@ -1,4 +1,4 @@
-"""broadcast (spec §6.3): nodes gossip integer messages; every node must end up with all.
+"""broadcast (docs/maelstrom.md §6.3): nodes gossip integer messages; every node must end up with all.
 
 During setup every node receives the whole topology map. The main phase mixes broadcasts
 of 0, 1, 2, ... with reads; after the heal and the quiet period each thread reads once

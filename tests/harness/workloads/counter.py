@@ -1,7 +1,7 @@
-"""g-counter and pn-counter (spec §6.6): nodes keep a shared counter that clients add to.
+"""g-counter and pn-counter (docs/maelstrom.md §6.6): nodes keep a shared counter that clients add to.
 
 There is no error wrapper: any error reply or timeout escapes ``invoke`` and becomes an
-indeterminate ``info`` op (spec §5.5), even for reads and definite errors. Only the final
+indeterminate ``info`` op (docs/maelstrom.md §5.5), even for reads and definite errors. Only the final
 reads are checked: each must equal the sum of the acknowledged adds plus the deltas of
 some subset of the indeterminate ones. That set of sums is kept as sorted, merged runs of
 consecutive integers, because hundreds of indeterminate adds would make the set of

@@ -1,4 +1,4 @@
-"""echo (spec §6.1): clients send strings, nodes must echo them back unchanged."""
+"""echo (docs/maelstrom.md §6.1): clients send strings, nodes must echo them back unchanged."""
 from __future__ import annotations
 
 from ..schema import check_response, is_any

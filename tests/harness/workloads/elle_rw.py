@@ -1,4 +1,4 @@
-"""Elle's rw-register checker, as Maelstrom's txn-rw-register runs it (spec §6.9).
+"""Elle's rw-register checker, as Maelstrom's txn-rw-register runs it (docs/maelstrom.md §6.9).
 
 A history of read/write transactions over registers is valid under a set of consistency
 models when it shows none of the anomalies those models prohibit (`elle_models`). Elle
@@ -353,7 +353,7 @@ def maelstrom_wrapper(result: dict) -> dict:
 
 def check(history: list[dict], consistency_models: Iterable[str],
           cycle_search_timeout: float = CYCLE_SEARCH_TIMEOUT_S) -> dict:
-    """The txn-rw-register verdict (spec §6.9): Elle's result under Maelstrom's wrapper, or
+    """The txn-rw-register verdict (docs/maelstrom.md §6.9): Elle's result under Maelstrom's wrapper, or
     ``{"valid?": "unknown", "error": ...}`` where Elle throws."""
     try:
         return maelstrom_wrapper(elle_check(history, consistency_models, cycle_search_timeout))

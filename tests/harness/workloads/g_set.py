@@ -1,7 +1,7 @@
-"""g-set (spec §6.4): a grow-only set of integers, judged by the set-full checker.
+"""g-set (docs/maelstrom.md §6.4): a grow-only set of integers, judged by the set-full checker.
 
 There is no error wrapper: any error reply or timeout, definite or not, escapes ``invoke``
-and so becomes an indeterminate ``info`` op (spec §5.5). The final reads carry no
+and so becomes an indeterminate ``info`` op (docs/maelstrom.md §5.5). The final reads carry no
 ``final?`` flag, unlike broadcast's.
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""kafka (spec §6.7): append-only logs per key, with sends, polls and committed offsets.
+"""kafka (docs/maelstrom.md §6.7): append-only logs per key, with sends, polls and committed offsets.
 
 The op stream is Jepsen's kafka generator with transactions of length one:
 
@@ -59,7 +59,7 @@ def key_order(k: str):
 
 class KeyPool:
     """Elle's pool of active keys: position i is chosen with probability 2^i / (2^n - 1),
-    so the newest slot is the likeliest (spec §6.9)."""
+    so the newest slot is the likeliest (docs/maelstrom.md §6.9)."""
 
     # Beyond this many slots the oldest ones have probability below 2^-60: treat as zero.
     EXACT_SLOTS = 60
@@ -196,7 +196,7 @@ class Kafka(Workload):
         else:
             body = await client.rpc({"type": "list_committed_offsets", "keys": keys})
             check_response(body, "list_committed_offsets_ok", {"offsets": object_of(is_int)})
-            # QUIRK (spec §6.7): Maelstrom looks the keys up in the wrong map, so the
+            # QUIRK (docs/maelstrom.md §6.7): Maelstrom looks the keys up in the wrong map, so the
             # committed offsets it just fetched are never used.
             fresh = {k: offsets.get(k, 0) for k in keys}
         offsets.clear()
@@ -214,7 +214,7 @@ class Kafka(Workload):
             if pairs:
                 highest[k] = max(0, top)
         # Offsets advance before the commit: a commit that fails definitely leaves this
-        # client past messages the history never shows it polled (spec §6.7).
+        # client past messages the history never shows it polled (docs/maelstrom.md §6.7).
         if highest:
             reply = await client.rpc({"type": "commit_offsets", "offsets": highest})
             check_response(reply, "commit_offsets_ok", {})

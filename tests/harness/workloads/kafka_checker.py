@@ -1,4 +1,4 @@
-"""The kafka checker (spec §6.7), after Jepsen's ``jepsen.tests.kafka`` checker.
+"""The kafka checker (docs/maelstrom.md §6.7), after Jepsen's ``jepsen.tests.kafka`` checker.
 
 From the history it derives, per key, a *log*: offset -> the values some op saw there (ok
 sends, info sends that some ok poll proves happened, and every poll). Dropping the empty
@@ -353,7 +353,7 @@ def lost_writes(a: Analysis) -> list[dict]:
                 last_index[v] = i
         bound = max((first_index[v] for v in polled if v in first_index), default=-1)
         if bound < 0:
-            # Jepsen indexes a vector at -1 here and throws (spec §6.7).
+            # Jepsen indexes a vector at -1 here and throws (docs/maelstrom.md §6.7).
             raise CheckerCrash(f"key {k!r} appears in ok polls, which never returned a message for it")
         by_last = defaultdict(list)
         for v, i in last_index.items():
@@ -513,7 +513,7 @@ def distinct(values: list) -> list:
 
 
 def check_kafka(history: list[dict]) -> dict:
-    """The kafka workload's result map (spec §6.7)."""
+    """The kafka workload's result map (docs/maelstrom.md §6.7)."""
     try:
         a = Analysis(history)
         errors = find_errors(a)

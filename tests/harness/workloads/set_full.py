@@ -1,10 +1,10 @@
-"""Jepsen's set-full checker (spec §6.5), shared by broadcast and g-set.
+"""Jepsen's set-full checker (docs/maelstrom.md §6.5), shared by broadcast and g-set.
 
 For every element added, the checker follows the reads that saw it and the reads that
 missed it, and decides whether the element ended up *stable* (the last read that could
 know about it saw it), *lost* (a read after it was known missed it, and no later read saw
 it again) or *never-read*. It keeps Jepsen's quirks, because verdicts must match
-Maelstrom's (spec §12): stale reads do not invalidate, duplicates in a read are never
+Maelstrom's (docs/maelstrom.md §12): stale reads do not invalidate, duplicates in a read are never
 reported, values nobody added are ignored, and "later" means a higher invocation index,
 so among final reads invoked almost at once only the last-invoked one decides.
 """

@@ -1,4 +1,4 @@
-"""txn-rw-register (spec §6.9): transactions of register reads and writes, checked by Elle.
+"""txn-rw-register (docs/maelstrom.md §6.9): transactions of register reads and writes, checked by Elle.
 
 Clients send ``{"type": "txn", "txn": [["r", k, null], ["w", k, v], ...]}`` and expect
 ``txn_ok`` with the same micro-ops, reads filled in. The generator is Elle's: each

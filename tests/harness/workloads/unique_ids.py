@@ -1,4 +1,4 @@
-"""unique-ids (spec §6.2): nodes answer ``generate`` with ids that must be globally unique.
+"""unique-ids (docs/maelstrom.md §6.2): nodes answer ``generate`` with ids that must be globally unique.
 
 Ids may be any JSON value, so the checker compares them as Clojure does (see
 :mod:`tests.harness.jsonvalues`): ``1`` and ``1.0`` are different ids, and ``compare``'s

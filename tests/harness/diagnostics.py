@@ -1,0 +1,123 @@
+"""Classic node mistakes, named on the console while they happen and kept for the results.
+
+Maelstrom's answer to most of these is silence: a reply it cannot match is dropped and the
+op times out ten seconds later, a line it cannot parse stops it reading the node. A learner
+then sees only timeouts. Each mistake here gets one console line naming the node, the
+offending message and the fix; repeats of the same mistake (by any node) are counted and
+summarised at most every ``REPEAT_S`` seconds, so 25 nodes making it a thousand times do not
+drown the console. The results keep a count per mistake and node.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+REPEAT_S = 5.0
+EXAMPLE_CHARS = 200
+
+# kind -> the fix, phrased as an instruction. Placeholders come from ``report``'s ``facts``.
+FIXES = {
+    "nothing-on-stdout": "flush stdout after each message (print(..., flush=True), "
+                         "or sys.stdout.flush() after each write)",
+    "not-json-on-stdout": "log to stderr: stdout carries only Maelstrom messages, one JSON object per line",
+    "bad-message": "write one JSON object per line with exactly src, dest and body "
+                   "(body an object with a type), to an id from init's node_ids or a client that wrote to you",
+    "wrong-reply-type": "answer each {request} request with {request}_ok (or an error)",
+    "never-answered-init": "answer init with an init_ok whose in_reply_to is init's msg_id, "
+                           "and flush stdout after each message",
+    "missing-in-reply-to": "set the reply's in_reply_to to the msg_id of the request it answers",
+    "wrong-in-reply-to": "in_reply_to must be the request's msg_id itself, an integer, copied unchanged",
+    "reply-never-requested": "reply only to requests you received, with in_reply_to = their msg_id",
+    "node-exited": "a node must keep serving until its stdin closes; its stderr is in node-logs/{node}.log",
+}
+
+
+@dataclass
+class Mistake:
+    kind: str
+    node: str
+    fix: str
+    example: str
+    count: int = 0
+    first_at: float = 0.0
+
+    def as_result(self) -> dict:
+        return {"kind": self.kind, "node": self.node, "count": self.count,
+                "example": self.example, "fix": self.fix}
+
+
+@dataclass
+class Diagnostics:
+    """Collects mistakes; ``log`` writes one console line."""
+    log: Callable[[str], None]
+    clock: Callable[[], float] = time.monotonic
+    mistakes: dict[tuple[str, str], Mistake] = field(default_factory=dict)
+    _reported_at: dict[str, float] = field(default_factory=dict)   # kind -> last console line
+    _unreported: dict[str, int] = field(default_factory=dict)      # kind -> repeats since then
+
+    def report(self, kind: str, node: str, what: str, **facts: str) -> None:
+        """Record one occurrence of ``kind`` by ``node``; ``what`` says what was seen."""
+        now = self.clock()
+        key = (kind, node)
+        mistake = self.mistakes.get(key)
+        if mistake is None:
+            fix = FIXES[kind].format(node=node, **facts)
+            mistake = self.mistakes[key] = Mistake(kind, node, fix, what, first_at=now)
+        mistake.count += 1
+        if now - self._reported_at.get(kind, -REPEAT_S) < REPEAT_S:
+            self._unreported[kind] = self._unreported.get(kind, 0) + 1
+            return
+        unreported = self._unreported.pop(kind, 0)
+        again = f" ({unreported} more like it since the last report)" if unreported else ""
+        self._reported_at[kind] = now
+        self.log(f"MISTAKE {node} {what}{again}. Fix: {mistake.fix}.")
+
+    def summary(self) -> list[dict]:
+        """Every mistake seen, in the order first seen, for the results map."""
+        return [m.as_result() for m in sorted(self.mistakes.values(), key=lambda m: m.first_at)]
+
+    # --- the checks, one per place a mistake shows ------------------------------------
+    def bad_line(self, node: str, line: str, why: str) -> None:
+        """A stdout line Maelstrom rejects: not JSON at all is a log line in the wrong place."""
+        after = "; as in Maelstrom, nothing more is read from its stdout"
+        try:
+            json.loads(line)
+        except ValueError:
+            self.report("not-json-on-stdout", node,
+                        f"wrote {_short(line.strip())!r} on stdout, which is not JSON{after}")
+            return
+        self.report("bad-message", node, f"wrote a message Maelstrom rejects ({_short(why)}){after}")
+
+    def reply_to_client(self, client: str, body: dict, sent_ids: int,
+                        waiting: tuple[int, str] | None, node: str) -> None:
+        """Check a message a node sent to ``client``, which has sent msg_ids 1..``sent_ids``
+        and is ``waiting`` for (msg_id, request type), if anything."""
+        irt = body.get("in_reply_to")
+        kind = body.get("type")
+        if irt is None:
+            self.report("missing-in-reply-to", node, f"sent {client} {_json(body)} with no in_reply_to")
+        elif type(irt) is not int:
+            self.report("wrong-in-reply-to", node,
+                        f"sent {client} {_json(body)}: in_reply_to {irt!r} is not an integer msg_id")
+        elif not 1 <= irt <= sent_ids:
+            self.report("reply-never-requested", node,
+                        f"sent {client} {_json(body)}, but {client} never sent a msg_id {irt} "
+                        f"(its requests so far: 1..{sent_ids})")
+        elif waiting is not None and irt == waiting[0] and kind not in (waiting[1] + "_ok", "error"):
+            self.report("wrong-reply-type", node,
+                        f"answered {client}'s {waiting[1]!r} request with type {kind!r}, "
+                        f"expected {waiting[1] + '_ok'!r}", request=waiting[1])
+
+    def node_exited(self, node: str, status: int, last_stderr: str | None) -> None:
+        said = f"; its last stderr line: {last_stderr!r}" if last_stderr else ""
+        self.report("node-exited", node, f"exited with status {status} during the run{said}")
+
+
+def _json(body: dict) -> str:
+    return _short(json.dumps(body, separators=(",", ":"), default=str))
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= EXAMPLE_CHARS else text[:EXAMPLE_CHARS - 1] + "…"

@@ -1,0 +1,112 @@
+"""Naming a node's classic mistakes: which message is which mistake, and how often the
+console hears about it."""
+from __future__ import annotations
+
+import unittest
+
+from tests.harness.diagnostics import REPEAT_S, Diagnostics
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def diagnostics() -> tuple[Diagnostics, list[str], FakeClock]:
+    lines: list[str] = []
+    clock = FakeClock()
+    return Diagnostics(lines.append, clock), lines, clock
+
+
+class Classification(unittest.TestCase):
+    def kinds(self, d: Diagnostics) -> list[str]:
+        return [m["kind"] for m in d.summary()]
+
+    def test_a_log_line_on_stdout_is_told_to_go_to_stderr(self):
+        d, lines, _ = diagnostics()
+        d.bad_line("n1", "Starting up\n", "not JSON")
+        self.assertEqual(self.kinds(d), ["not-json-on-stdout"])
+        self.assertIn("log to stderr", lines[0])
+        self.assertIn("n1", lines[0])
+        self.assertIn("Starting up", lines[0])
+
+    def test_json_with_a_wrong_envelope_is_a_bad_message_not_a_log_line(self):
+        d, lines, _ = diagnostics()
+        d.bad_line("n1", '{"src": "n1", "body": {}}\n', "src and dest must be strings")
+        self.assertEqual(self.kinds(d), ["bad-message"])
+        self.assertIn("src and dest must be strings", lines[0])
+
+    def test_a_reply_of_the_wrong_type_names_the_expected_type(self):
+        d, lines, _ = diagnostics()
+        d.reply_to_client("c3", {"type": "echo", "in_reply_to": 2}, 2, (2, "echo"), "n0")
+        self.assertEqual(self.kinds(d), ["wrong-reply-type"])
+        self.assertIn("echo_ok", lines[0])
+        self.assertIn("c3", lines[0])
+
+    def test_an_error_reply_is_not_a_wrong_type(self):
+        d, _, _ = diagnostics()
+        d.reply_to_client("c3", {"type": "error", "code": 11, "in_reply_to": 2}, 2, (2, "echo"), "n0")
+        self.assertEqual(d.summary(), [])
+
+    def test_a_reply_without_in_reply_to_is_named(self):
+        d, lines, _ = diagnostics()
+        d.reply_to_client("c3", {"type": "echo_ok"}, 1, (1, "echo"), "n0")
+        self.assertEqual(self.kinds(d), ["missing-in-reply-to"])
+        self.assertIn("msg_id", lines[0])
+
+    def test_an_in_reply_to_that_is_not_an_integer_is_wrong(self):
+        d, _, _ = diagnostics()
+        d.reply_to_client("c3", {"type": "echo_ok", "in_reply_to": "1"}, 1, (1, "echo"), "n0")
+        self.assertEqual(self.kinds(d), ["wrong-in-reply-to"])
+
+    def test_a_reply_to_a_msg_id_the_client_never_sent_is_named(self):
+        d, lines, _ = diagnostics()
+        d.reply_to_client("c3", {"type": "echo_ok", "in_reply_to": 7}, 2, (2, "echo"), "n0")
+        self.assertEqual(self.kinds(d), ["reply-never-requested"])
+        self.assertIn("never sent a msg_id 7", lines[0])
+
+    def test_a_late_reply_to_an_earlier_request_is_not_a_mistake(self):
+        # A reply that arrives after its request timed out is normal under partitions.
+        d, _, _ = diagnostics()
+        d.reply_to_client("c3", {"type": "echo_ok", "in_reply_to": 1}, 2, (2, "echo"), "n0")
+        d.reply_to_client("c3", {"type": "echo_ok", "in_reply_to": 1}, 2, None, "n0")
+        self.assertEqual(d.summary(), [])
+
+    def test_an_exit_names_the_status_and_the_last_stderr_line(self):
+        d, lines, _ = diagnostics()
+        d.node_exited("n2", 1, "ZeroDivisionError: division by zero")
+        self.assertIn("status 1", lines[0])
+        self.assertIn("ZeroDivisionError", lines[0])
+        self.assertIn("node-logs/n2.log", lines[0])
+
+
+class RateLimit(unittest.TestCase):
+    def test_repeats_within_the_interval_are_counted_not_printed(self):
+        d, lines, clock = diagnostics()
+        for node in ("n0", "n1", "n2"):
+            d.bad_line(node, "hello\n", "not JSON")
+        self.assertEqual(len(lines), 1)
+        self.assertEqual([m["count"] for m in d.summary()], [1, 1, 1])
+
+    def test_the_next_line_after_the_interval_says_how_many_were_not_printed(self):
+        d, lines, clock = diagnostics()
+        for _ in range(4):
+            d.reply_to_client("c1", {"type": "echo_ok"}, 1, None, "n0")
+        clock.now = REPEAT_S
+        d.reply_to_client("c1", {"type": "echo_ok"}, 1, None, "n0")
+        self.assertEqual(len(lines), 2)
+        self.assertIn("3 more like it", lines[1])
+        self.assertEqual(d.summary()[0]["count"], 5)
+
+    def test_different_mistakes_are_each_printed(self):
+        d, lines, _ = diagnostics()
+        d.bad_line("n0", "hello\n", "not JSON")
+        d.node_exited("n0", 1, None)
+        self.assertEqual(len(lines), 2)
+
+
+if __name__ == "__main__":
+    unittest.main()
