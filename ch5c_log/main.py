@@ -19,6 +19,7 @@ may have appended it), well inside the client's 5 s (a late reply silences the n
 a partition, sends to the far side's keys fail so, and copies stop growing, until it heals.
 """
 import asyncio
+import re
 import sys
 import zlib
 from collections import defaultdict
@@ -30,6 +31,7 @@ from common import Message, Node, RPCError  # noqa: E402
 SYNC_INTERVAL_S = 0.1      # how often a node sends its peers what they are missing
 SYNC_TIMEOUT_S = 0.5
 FORWARD_TIMEOUT_S = 1.0
+NUMBER = re.compile(r"-?[0-9]{1,18}")   # keys the workload makes: "0", "1", ...
 
 node = Node()
 logs: defaultdict[str, list] = defaultdict(list)    # key -> its log, or a prefix of it
@@ -40,7 +42,7 @@ peer_committed: defaultdict[str, dict[str, int]] = defaultdict(dict)
 
 
 def owner(key: str) -> str:
-    number = int(key) if key.lstrip("-").isdigit() else zlib.crc32(key.encode())
+    number = int(key) if NUMBER.fullmatch(key) else zlib.crc32(key.encode(errors="surrogatepass"))
     return node.node_ids[number % len(node.node_ids)]
 
 
@@ -51,7 +53,7 @@ def append_at(key: str, offset: int, messages: list) -> None:
         log.extend(messages[len(log) - offset:])
 
 
-@node.on("send")
+@node.on("send", key=str, msg=object)
 def send(msg: Message) -> None:
     key = msg.body["key"]
     if owner(key) != node.node_id:
@@ -73,7 +75,7 @@ async def forward(msg: Message) -> None:
         node.reply(msg, {"type": "send_ok", "offset": reply["offset"]})
 
 
-@node.on("poll")
+@node.on("poll", offsets=dict[str, int])
 def poll(msg: Message) -> None:
     found = {}
     for key, start in msg.body["offsets"].items():
@@ -89,19 +91,19 @@ def raise_committed(offsets: dict[str, int]) -> None:
             committed[key] = offset
 
 
-@node.on("commit_offsets")
+@node.on("commit_offsets", offsets=dict[str, int])
 def commit_offsets(msg: Message) -> None:
     raise_committed(msg.body["offsets"])
     node.reply(msg, {"type": "commit_offsets_ok"})
 
 
-@node.on("list_committed_offsets")
+@node.on("list_committed_offsets", keys=list[str])
 def list_committed_offsets(msg: Message) -> None:
     offsets = {key: committed[key] for key in msg.body["keys"] if key in committed}
     node.reply(msg, {"type": "list_committed_offsets_ok", "offsets": offsets})
 
 
-@node.on("sync")
+@node.on("sync", logs=dict[str, tuple[int, list]], committed=dict[str, int])
 def sync(msg: Message) -> None:
     for key, (offset, messages) in msg.body["logs"].items():
         append_at(key, offset, messages)
