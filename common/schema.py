@@ -9,7 +9,8 @@ expressions::
 ``int`` is an integer (not a boolean), ``float`` any number, ``str``, ``bool``, ``None``
 (null), ``object`` any JSON value; ``list[X]`` a list of X, ``dict[str, X]`` an object of X,
 ``tuple[X, Y]`` a list of exactly those, ``X | Y`` either, ``Literal[...]`` one of the given
-values, and `Natural` an integer >= 0. A field whose shape admits null may also be missing.
+values, and `Natural` an integer >= 0. A field whose shape names null (``int | None``) may
+also be missing; any other declared field is required.
 
 The node library answers a request that does not fit with error 12 (malformed request),
 naming the field, what it must be and what it was, and never calls the handler: a handler
@@ -54,9 +55,9 @@ class Shape:
 
 
 def _compile(spec: Any) -> tuple[Check, str, bool]:
-    """(check, description, whether null fits)."""
+    """(check, description, whether the field may be missing: its shape names null)."""
     check, description = _checker(spec)
-    return check, description, check(None, "") is None
+    return check, description, spec is None or type(None) in typing.get_args(spec)
 
 
 def _is_int(value: Any) -> bool:
