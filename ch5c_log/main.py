@@ -6,31 +6,32 @@ alone hands out its offsets and copies its log to the other nodes in batches (sp
 appends to the key's log, a plain list: offsets are dense from 0 and unique. A send arriving
 elsewhere (a quarter of all ops) is forwarded to the owner: 2 more messages, ~0.5 per op.
 
-*Replication.* Every ``SYNC_INTERVAL_S`` a node sends each peer, in one message, what the peer
-lacks of this node's keys and of the committed offsets. The peer replies with how long its
-copies now are, so a batch lost to a partition is sent again, from where the peer really is,
-next round. Copies only grow at their end, so every node holds a prefix of each key's log.
+*Replication.* Every SYNC_INTERVAL_S a node sends each peer, in one message, what it lacks of
+this node's keys and of the committed offsets; the reply says how long its copies now are, so
+a lost batch is resent from where the peer really is. Copies only grow at their end: every
+node holds a prefix of each log. *Reads are local*, from copies that may lag but never skip.
 
-*Reads are local*: polls and committed offsets come from the node's own copies, which may lag
-a batch but never skip or reorder, all the checker demands (a lagging commit costs re-polls).
-
-*Failures.* A forwarded send unanswered within ``FORWARD_TIMEOUT_S`` gets error 0 (the owner
-may have appended it), well inside the client's 5 s (a late reply silences the node, §2.8). In
-a partition, sends to the far side's keys fail so, and copies stop growing, until it heals.
+*Partitions.* A send for a cut-off owner's key cannot succeed; it must fail *fast*, or it
+holds a client thread that could serve ops that can. A forward waits a few usual round trips
+(`common.RoundTrip`, within [MIN_RTO_S, MAX_RTO_S]), then gets error 0 (the owner may have
+appended it) and marks the owner unreachable: later sends for its keys get error 11 at once
+(definite: nothing was forwarded) until a sync from it arrives. Syncs go every round, even
+empty, so one comes within a round of the heal. Polls and commits stay local throughout.
 """
 import asyncio
 import re
 import sys
+import time
 import zlib
 from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from common import Message, Node, RPCError  # noqa: E402
+from common import ErrorCode, Message, Node, RoundTrip, RPCError  # noqa: E402
 
 SYNC_INTERVAL_S = 0.1      # how often a node sends its peers what they are missing
 SYNC_TIMEOUT_S = 0.5
-FORWARD_TIMEOUT_S = 1.0
+MIN_RTO_S, MAX_RTO_S = 0.1, 1.0   # bounds on how long a forward waits for the owner
 NUMBER = re.compile(r"-?[0-9]{1,18}")   # keys the workload makes: "0", "1", ...
 
 node = Node()
@@ -39,6 +40,8 @@ committed: dict[str, int] = {}                       # key -> highest committed 
 # What each peer is known to hold: log lengths of our keys, and committed offsets.
 peer_lengths: defaultdict[str, dict[str, int]] = defaultdict(dict)
 peer_committed: defaultdict[str, dict[str, int]] = defaultdict(dict)
+unreachable: set[str] = set()   # owners whose last forward timed out, not heard from since
+forwards = RoundTrip(MIN_RTO_S, MAX_RTO_S)
 
 
 def owner(key: str) -> str:
@@ -56,6 +59,8 @@ def append_at(key: str, offset: int, messages: list) -> None:
 @node.on("send", key=str, msg=object)
 def send(msg: Message) -> None:
     key = msg.body["key"]
+    if owner(key) in unreachable:
+        raise RPCError(ErrorCode.TEMPORARILY_UNAVAILABLE, f"{owner(key)}, owner of {key}, is cut off")
     if owner(key) != node.node_id:
         node.spawn(forward(msg))
     else:
@@ -64,13 +69,17 @@ def send(msg: Message) -> None:
 
 
 async def forward(msg: Message) -> None:
-    key = msg.body["key"]
+    key, start = msg.body["key"], time.monotonic()
     try:
         reply = await node.rpc(owner(key), {"type": "send", "key": key, "msg": msg.body["msg"]},
-                               timeout=FORWARD_TIMEOUT_S)
+                               timeout=forwards.timeout())
     except RPCError as e:          # a timeout is code 0: indefinite, as it must be
+        if e.code == ErrorCode.TIMEOUT:
+            unreachable.add(owner(key))
         node.reply(msg, e.to_body())
     else:
+        unreachable.discard(owner(key))
+        forwards.took(time.monotonic() - start)
         append_at(key, reply["offset"], [msg.body["msg"]])
         node.reply(msg, {"type": "send_ok", "offset": reply["offset"]})
 
@@ -105,6 +114,7 @@ def list_committed_offsets(msg: Message) -> None:
 
 @node.on("sync", logs=dict[str, tuple[int, list]], committed=dict[str, int])
 def sync(msg: Message) -> None:
+    unreachable.discard(msg.src)   # it reaches us, so (partitions being symmetric) we reach it
     for key, (offset, messages) in msg.body["logs"].items():
         append_at(key, offset, messages)
     raise_committed(msg.body["committed"])
@@ -121,9 +131,7 @@ async def sync_peer(peer: str) -> None:
             missing[key] = [start, log[start:]]
     told = peer_committed[peer]
     news = {key: offset for key, offset in committed.items() if offset > told.get(key, -1)}
-    if not missing and not news:
-        return
-    try:
+    try:                             # sent even if empty: it tells the peer we are reachable
         reply = await node.rpc(peer, {"type": "sync", "logs": missing, "committed": news},
                                timeout=SYNC_TIMEOUT_S)
     except RPCError:
