@@ -89,9 +89,9 @@ def _checker(spec: Any) -> tuple[Check, str]:
         return (lambda v, path: None if v in args and type(v) in map(type, args)
                 else _wrong(path, description, v)), description
     if origin is list:
-        return _list_of(*_checker(args[0]))
+        return _each(list, "a list", *_checker(args[0]))
     if origin is dict:
-        return _object_of(*_checker(args[1]))
+        return _each(dict, "an object", *_checker(args[1]))
     if origin is tuple:
         return _row(args)
     raise TypeError(f"no request shape for {spec!r}")
@@ -107,27 +107,15 @@ def _either(options: list[tuple[Check, str]]) -> tuple[Check, str]:
     return check, description
 
 
-def _list_of(item: Check, item_description: str) -> tuple[Check, str]:
-    description = f"a list of {item_description}"
+def _each(container: type, noun: str, item: Check, item_description: str) -> tuple[Check, str]:
+    """A list (by position) or an object (by key) whose every element fits ``item``."""
+    description = f"{noun} of {item_description}"
 
     def check(value: Any, path: str) -> Problem:
-        if not isinstance(value, list):
+        if not isinstance(value, container):
             return _wrong(path, description, value)
-        for i, element in enumerate(value):
-            if problem := item(element, f"{path}[{i}]"):
-                return problem
-        return None
-    return check, description
-
-
-def _object_of(item: Check, item_description: str) -> tuple[Check, str]:
-    description = f"an object of {item_description}"
-
-    def check(value: Any, path: str) -> Problem:
-        if not isinstance(value, dict):
-            return _wrong(path, description, value)
-        for key, element in value.items():
-            if problem := item(element, f"{path}[{json.dumps(key)}]"):
+        for at, element in value.items() if container is dict else enumerate(value):
+            if problem := item(element, f"{path}[{json.dumps(at)}]"):
                 return problem
         return None
     return check, description
