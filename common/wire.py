@@ -42,13 +42,16 @@ def _non_finite(text: str) -> float:
     raise _Refused(f"{text} is not a JSON number")
 
 
+_strict = json.JSONDecoder(parse_float=_finite, parse_constant=_non_finite).decode
+
+
 def decode(line: bytes) -> tuple[Any, str | None]:
     """``(message, None)`` for an acceptable line; ``(envelope or None, reason)`` if not.
     Raises ValueError for a line that is not JSON at all."""
     try:
         if line.count(b"[") + line.count(b"{") > MAX_DEPTH and _depth(line) > MAX_DEPTH:
             raise _Refused(f"a value is nested deeper than {MAX_DEPTH} levels")
-        return json.loads(line, parse_float=_finite, parse_constant=_non_finite), None
+        return _strict(line.decode()), None
     except (_Refused, RecursionError, ValueError) as problem:
         if isinstance(problem, ValueError) and not isinstance(problem, _Refused) \
                 and "integer string conversion" not in str(problem):
