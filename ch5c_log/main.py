@@ -13,10 +13,10 @@ node holds a prefix of each log. *Reads are local*, from copies that may lag but
 
 *Partitions.* A send for a cut-off owner's key cannot succeed; it must fail *fast*, or it
 holds a client thread that could serve ops that can. A forward waits a few usual round trips
-(`common.RoundTrip`, within [MIN_RTO_S, MAX_RTO_S]), then gets error 0 (the owner may have
-appended it) and marks the owner unreachable: later sends for its keys get error 11 at once
-(definite: nothing was forwarded) until a sync from it arrives. Syncs go every round, even
-empty, so one comes within a round of the heal. Polls and commits stay local throughout.
+(``forwards``, a `common.RoundTrip` within [0.1, 1] s), then gets error 0 (the owner may have
+appended it) and marks the owner unreachable: its keys' sends get error 11 at once (definite:
+nothing is forwarded) until a sync from it, or a reply to one, arrives. It is synced every
+round, even with nothing new, so the heal is seen within a round. Polls and commits are local.
 """
 import asyncio
 import re
@@ -29,19 +29,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from common import ErrorCode, Message, Node, RoundTrip, RPCError  # noqa: E402
 
-SYNC_INTERVAL_S = 0.1      # how often a node sends its peers what they are missing
-SYNC_TIMEOUT_S = 0.5
-MIN_RTO_S, MAX_RTO_S = 0.1, 1.0   # bounds on how long a forward waits for the owner
+SYNC_INTERVAL_S, SYNC_TIMEOUT_S = 0.1, 0.5   # how often peers are sent what they miss
 NUMBER = re.compile(r"-?[0-9]{1,18}")   # keys the workload makes: "0", "1", ...
 
 node = Node()
 logs: defaultdict[str, list] = defaultdict(list)    # key -> its log, or a prefix of it
 committed: dict[str, int] = {}                       # key -> highest committed offset
-# What each peer is known to hold: log lengths of our keys, and committed offsets.
-peer_lengths: defaultdict[str, dict[str, int]] = defaultdict(dict)
-peer_committed: defaultdict[str, dict[str, int]] = defaultdict(dict)
+peer_lengths: defaultdict[str, dict[str, int]] = defaultdict(dict)    # of our keys' logs
+peer_committed: defaultdict[str, dict[str, int]] = defaultdict(dict)  # offsets told to peers
 unreachable: set[str] = set()   # owners whose last forward timed out, not heard from since
-forwards = RoundTrip(MIN_RTO_S, MAX_RTO_S)
+forwards = RoundTrip(least=0.1, most=1.0)   # how long a forward waits for the owner
 
 
 def owner(key: str) -> str:
@@ -131,11 +128,14 @@ async def sync_peer(peer: str) -> None:
             missing[key] = [start, log[start:]]
     told = peer_committed[peer]
     news = {key: offset for key, offset in committed.items() if offset > told.get(key, -1)}
-    try:                             # sent even if empty: it tells the peer we are reachable
+    if not missing and not news and peer not in unreachable:   # (its reply says it is back)
+        return
+    try:
         reply = await node.rpc(peer, {"type": "sync", "logs": missing, "committed": news},
                                timeout=SYNC_TIMEOUT_S)
     except RPCError:
         return                       # unreachable for now: the next round resends
+    unreachable.discard(peer)
     known.update(reply["lengths"])
     told.update(news)
 
