@@ -57,7 +57,7 @@ def append_at(key: str, offset: int, messages: list) -> None:
 def send(msg: Message) -> None:
     key = msg.body["key"]
     if owner(key) in unreachable:
-        raise RPCError(ErrorCode.TEMPORARILY_UNAVAILABLE, f"{owner(key)}, owner of {key}, is cut off")
+        raise RPCError(ErrorCode.TEMPORARILY_UNAVAILABLE, f"{key}'s owner {owner(key)} is cut off")
     if owner(key) != node.node_id:
         node.spawn(forward(msg))
     else:
@@ -92,9 +92,7 @@ def poll(msg: Message) -> None:
 
 
 def raise_committed(offsets: dict[str, int]) -> None:
-    for key, offset in offsets.items():
-        if offset > committed.get(key, -1):
-            committed[key] = offset
+    committed.update({k: offset for k, offset in offsets.items() if offset > committed.get(k, -1)})
 
 
 @node.on("commit_offsets", offsets=dict[str, int])

@@ -1,7 +1,8 @@
 """Decoding input lines, with the limits that keep one bad line from harming a node.
 
-`Lines` cuts the input stream into lines; `decode` turns a line into a message dict, or says why it will not. Three things Python's
-json module would let through, or choke on, are refused with a reason instead:
+`Lines` cuts the input stream into lines; `decode` turns a line into a message dict, or
+says why it will not. Three things Python's json module would let through, or choke on, are
+refused with a reason instead:
 
 * non-finite numbers (``NaN``, ``Infinity`` and overflowing ones such as ``1e400``): stored,
   they would make every later reply that contains them unencodable, since Maelstrom rejects
