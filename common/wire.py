@@ -6,7 +6,7 @@ refused with a reason instead:
 
 * non-finite numbers (``NaN``, ``Infinity`` and overflowing ones such as ``1e400``): stored,
   they would make every later reply that contains them unencodable, since Maelstrom rejects
-  them (spec §2.8);
+  them and then stops reading the node;
 * values nested deeper than `MAX_DEPTH`: past about 1000 levels json raises `RecursionError`,
   and deep values would overflow the encoder later anyway;
 * integers longer than Python converts (4300 digits).
@@ -14,7 +14,7 @@ refused with a reason instead:
 A refused line whose envelope is still readable (its ``src``, ``dest`` and body ``msg_id``)
 comes back as ``(envelope, reason)``, so the sender can be told why (error 12). The checks
 that need a second look run only on lines that failed the fast path, so good lines pay one
-``json.loads`` and a bracket count.
+decode and a bracket count.
 """
 from __future__ import annotations
 
