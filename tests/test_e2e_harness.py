@@ -117,6 +117,9 @@ class Interruptions(unittest.TestCase):
              "--bin", node("ch3b_broadcast/main.py"), "--node-count", "3", "--time-limit", "20"],
             cwd=tempfile.mkdtemp(prefix="glomers-interrupt-"),
             env=dict(os.environ, PYTHONPATH=str(ROOT), TMPDIR=self.tmp),
+            # A background job (make test &) starts with SIGINT ignored, as a shell leaves it;
+            # a user's Ctrl-C reaches a harness run in the foreground, which is what this is.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 30
         while len(live_processes_running(node("ch3b_broadcast/main.py"))) < 3 and time.monotonic() < deadline:
