@@ -13,7 +13,7 @@ from common import Message, Node  # noqa: E402  (importable only once the path i
 node = Node()
 
 
-@node.on("echo")
+@node.on("echo", echo=object)
 def echo(msg: Message) -> None:
     node.reply(msg, {"type": "echo_ok", "echo": msg.body["echo"]})
 

@@ -15,7 +15,7 @@ node = Node()
 messages: set[int] = set()
 
 
-@node.on("broadcast")
+@node.on("broadcast", message=int)
 def broadcast(msg: Message) -> None:
     messages.add(msg.body["message"])
     node.reply(msg, {"type": "broadcast_ok"})

@@ -18,7 +18,7 @@ node = Node()
 messages: set[int] = set()
 
 
-@node.on("broadcast")
+@node.on("broadcast", message=int)
 def broadcast(msg: Message) -> None:
     value = msg.body["message"]
     if value not in messages:
@@ -28,7 +28,7 @@ def broadcast(msg: Message) -> None:
     node.reply(msg, {"type": "broadcast_ok"})
 
 
-@node.on("gossip")
+@node.on("gossip", message=int)
 def gossip(msg: Message) -> None:
     messages.add(msg.body["message"])
 

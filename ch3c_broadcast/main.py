@@ -36,7 +36,7 @@ def meet_peers() -> None:
         held_by[peer] = set()
 
 
-@node.on("broadcast")
+@node.on("broadcast", message=int)
 def broadcast(msg: Message) -> None:
     messages.add(msg.body["message"])
     node.reply(msg, {"type": "broadcast_ok"})
@@ -52,11 +52,11 @@ def topology(msg: Message) -> None:
     node.reply(msg, {"type": "topology_ok"})
 
 
-@node.on("gossip")
+@node.on("gossip", messages=list[int])
 def gossip(msg: Message) -> None:
     values = msg.body["messages"]
-    messages.update(values)
     held_by[msg.src].update(values)   # the sender holds what it sends
+    messages.update(values)
     node.reply(msg, {"type": "gossip_ok"})
 
 

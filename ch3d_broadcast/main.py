@@ -38,6 +38,8 @@ from common import Message, Node  # noqa: E402  (importable only once the path i
 SYNC_INTERVAL = 1.0   # seconds per round: each node sends one digest per round
 IN_FLIGHT = 1.0       # seconds a value that came by the fast path may still be on its way
 ANSWERS = 2           # an exchange is at most: digest, answer, answer to the answer
+DIGEST = dict[str, int]                  # origin -> prefix held
+MISSING = list[tuple[str, int, list[int]]]   # [origin, first seq, values from there on]
 
 node = Node()
 values: set[int] = set()                 # every value this node knows, for reads
@@ -74,7 +76,7 @@ def digest(answers: int = ANSWERS, missing: list | None = None) -> dict:
     return {"have": prefix, "values": missing or [], "answers": answers}
 
 
-@node.on("broadcast")
+@node.on("broadcast", message=int)
 def broadcast(msg: Message) -> None:
     global due
     value = msg.body["message"]
@@ -90,7 +92,8 @@ def broadcast(msg: Message) -> None:
     node.reply(msg, {"type": "broadcast_ok"})
 
 
-@node.on("gossip")
+@node.on("gossip", seq=int, message=int, have=DIGEST | None, values=MISSING | None,
+         answers=int | None)
 def gossip(msg: Message) -> None:
     store(msg.src, msg.body["seq"], msg.body["message"], fast=True)
     if "have" in msg.body:
@@ -118,7 +121,7 @@ def next_round() -> None:
         due = node.node_ids[(me + turn) % len(node.node_ids)]
 
 
-@node.on("sync")
+@node.on("sync", have=DIGEST, values=MISSING, answers=int)
 def sync(msg: Message) -> None:
     for origin, first, batch in msg.body["values"]:
         for offset, value in enumerate(batch):

@@ -110,7 +110,7 @@ def keep_links() -> None:
             send_update(peer, now)
 
 
-@node.on("broadcast")
+@node.on("broadcast", message=int)
 def broadcast(msg: Message) -> None:
     fresh = msg.body["message"] not in messages
     messages.add(msg.body["message"])
@@ -119,11 +119,11 @@ def broadcast(msg: Message) -> None:
         send_update(hub, time.monotonic())
 
 
-@node.on("gossip")
+@node.on("gossip", seq=int, ack=int, messages=list[int])
 def gossip(msg: Message) -> None:
-    body = msg.body
+    body, link = msg.body, links[msg.src]   # raises for a sender that is not a neighbour
     messages.update(body["messages"])
-    links[msg.src].receive(body["seq"], body["ack"], body["messages"], time.monotonic())
+    link.receive(body["seq"], body["ack"], body["messages"], time.monotonic())
 
 
 @node.on("read")

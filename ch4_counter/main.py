@@ -30,7 +30,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from common import KV, SEQ_KV, Message, Node, RPCError  # noqa: E402  (importable once path is set)
+from common import KV, SEQ_KV, Message, Natural, Node, RPCError  # noqa: E402  (importable once path is set)
 
 ROUND = 1.0   # seconds between a node's writes (and reads) of seq-kv
 
@@ -40,7 +40,7 @@ counts: dict[str, int] = {}   # node -> how much it has counted, as far as this 
 rounds = 0
 
 
-@node.on("add")
+@node.on("add", delta=Natural)
 def add(msg: Message) -> None:
     counts[node.node_id] = counts.get(node.node_id, 0) + msg.body["delta"]
     node.reply(msg, {"type": "add_ok"})

@@ -21,14 +21,14 @@ logs: defaultdict[str, list[int]] = defaultdict(list)   # key -> messages, by of
 committed: dict[str, int] = {}                           # key -> highest committed offset
 
 
-@node.on("send")
+@node.on("send", key=str, msg=object)
 def send(msg: Message) -> None:
     log = logs[msg.body["key"]]
     log.append(msg.body["msg"])
     node.reply(msg, {"type": "send_ok", "offset": len(log) - 1})
 
 
-@node.on("poll")
+@node.on("poll", offsets=dict[str, int])
 def poll(msg: Message) -> None:
     found = {}
     for key, start in msg.body["offsets"].items():
@@ -39,14 +39,14 @@ def poll(msg: Message) -> None:
     node.reply(msg, {"type": "poll_ok", "msgs": found})
 
 
-@node.on("commit_offsets")
+@node.on("commit_offsets", offsets=dict[str, int])
 def commit_offsets(msg: Message) -> None:
     for key, offset in msg.body["offsets"].items():
         committed[key] = max(offset, committed.get(key, offset))
     node.reply(msg, {"type": "commit_offsets_ok"})
 
 
-@node.on("list_committed_offsets")
+@node.on("list_committed_offsets", keys=list[str])
 def list_committed_offsets(msg: Message) -> None:
     offsets = {key: committed[key] for key in msg.body["keys"] if key in committed}
     node.reply(msg, {"type": "list_committed_offsets_ok", "offsets": offsets})

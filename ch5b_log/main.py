@@ -56,7 +56,7 @@ async def read_or_none(key: str) -> list | int | None:
         return None
 
 
-@node.on("send")
+@node.on("send", key=str, msg=object)
 async def send(msg: Message) -> None:
     key, value = msg.body["key"], msg.body["msg"]
     deadline = time.monotonic() + SEND_DEADLINE_S
@@ -78,7 +78,7 @@ async def send(msg: Message) -> None:
     raise RPCError(ErrorCode.TEMPORARILY_UNAVAILABLE, f"could not append to {key!r} in time")
 
 
-@node.on("poll")
+@node.on("poll", offsets=dict[str, int])
 async def poll(msg: Message) -> None:
     wanted = {key: max(start, 0) for key, start in msg.body["offsets"].items()}
     stale = [key for key, start in wanted.items() if start >= len(logs.get(key, ()))]
@@ -92,7 +92,7 @@ async def poll(msg: Message) -> None:
     node.reply(msg, {"type": "poll_ok", "msgs": found})
 
 
-@node.on("commit_offsets")
+@node.on("commit_offsets", offsets=dict[str, int])
 def commit_offsets(msg: Message) -> None:
     for key, offset in msg.body["offsets"].items():
         if offset > committed.get(key, -1):
@@ -101,7 +101,7 @@ def commit_offsets(msg: Message) -> None:
     node.reply(msg, {"type": "commit_offsets_ok"})
 
 
-@node.on("list_committed_offsets")
+@node.on("list_committed_offsets", keys=list[str])
 async def list_committed_offsets(msg: Message) -> None:
     keys = msg.body["keys"]
     stored = await asyncio.gather(*(read_or_none(f"committed/{key}") for key in keys))

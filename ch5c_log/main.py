@@ -6,41 +6,43 @@ alone hands out its offsets and copies its log to the other nodes in batches (sp
 appends to the key's log, a plain list: offsets are dense from 0 and unique. A send arriving
 elsewhere (a quarter of all ops) is forwarded to the owner: 2 more messages, ~0.5 per op.
 
-*Replication.* Every ``SYNC_INTERVAL_S`` a node sends each peer, in one message, what the peer
-lacks of this node's keys and of the committed offsets. The peer replies with how long its
-copies now are, so a batch lost to a partition is sent again, from where the peer really is,
-next round. Copies only grow at their end, so every node holds a prefix of each key's log.
+*Replication.* Every SYNC_INTERVAL_S a node sends each peer, in one message, what it lacks of
+this node's keys and of the committed offsets; the reply says how long its copies now are, so
+a lost batch is resent from where the peer really is. Copies only grow at their end: every
+node holds a prefix of each log. *Reads are local*, from copies that may lag but never skip.
 
-*Reads are local*: polls and committed offsets come from the node's own copies, which may lag
-a batch but never skip or reorder, all the checker demands (a lagging commit costs re-polls).
-
-*Failures.* A forwarded send unanswered within ``FORWARD_TIMEOUT_S`` gets error 0 (the owner
-may have appended it), well inside the client's 5 s (a late reply silences the node, §2.8). In
-a partition, sends to the far side's keys fail so, and copies stop growing, until it heals.
+*Partitions.* A send for a cut-off owner's key cannot succeed; it must fail *fast*, or it
+holds a client thread that could serve ops that can. A forward waits a few usual round trips
+(``forwards``, a `common.RoundTrip` within [0.1, 1] s), then gets error 0 (the owner may have
+appended it) and marks the owner unreachable: its keys' sends get error 11 at once (definite:
+nothing is forwarded) until a sync from it, or a reply to one, arrives. It is synced every
+round, even with nothing new, so the heal is seen within a round. Polls and commits are local.
 """
 import asyncio
+import re
 import sys
+import time
 import zlib
 from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from common import Message, Node, RPCError  # noqa: E402
+from common import ErrorCode, Message, Node, RoundTrip, RPCError  # noqa: E402
 
-SYNC_INTERVAL_S = 0.1      # how often a node sends its peers what they are missing
-SYNC_TIMEOUT_S = 0.5
-FORWARD_TIMEOUT_S = 1.0
+SYNC_INTERVAL_S, SYNC_TIMEOUT_S = 0.1, 0.5   # how often peers are sent what they miss
+NUMBER = re.compile(r"-?[0-9]{1,18}")   # keys the workload makes: "0", "1", ...
 
 node = Node()
 logs: defaultdict[str, list] = defaultdict(list)    # key -> its log, or a prefix of it
 committed: dict[str, int] = {}                       # key -> highest committed offset
-# What each peer is known to hold: log lengths of our keys, and committed offsets.
-peer_lengths: defaultdict[str, dict[str, int]] = defaultdict(dict)
-peer_committed: defaultdict[str, dict[str, int]] = defaultdict(dict)
+peer_lengths: defaultdict[str, dict[str, int]] = defaultdict(dict)    # of our keys' logs
+peer_committed: defaultdict[str, dict[str, int]] = defaultdict(dict)  # offsets told to peers
+unreachable: set[str] = set()   # owners whose last forward timed out, not heard from since
+forwards = RoundTrip(least=0.1, most=1.0)   # how long a forward waits for the owner
 
 
 def owner(key: str) -> str:
-    number = int(key) if key.lstrip("-").isdigit() else zlib.crc32(key.encode())
+    number = int(key) if NUMBER.fullmatch(key) else zlib.crc32(key.encode(errors="surrogatepass"))
     return node.node_ids[number % len(node.node_ids)]
 
 
@@ -51,9 +53,11 @@ def append_at(key: str, offset: int, messages: list) -> None:
         log.extend(messages[len(log) - offset:])
 
 
-@node.on("send")
+@node.on("send", key=str, msg=object)
 def send(msg: Message) -> None:
     key = msg.body["key"]
+    if owner(key) in unreachable:
+        raise RPCError(ErrorCode.TEMPORARILY_UNAVAILABLE, f"{key}'s owner {owner(key)} is cut off")
     if owner(key) != node.node_id:
         node.spawn(forward(msg))
     else:
@@ -62,18 +66,22 @@ def send(msg: Message) -> None:
 
 
 async def forward(msg: Message) -> None:
-    key = msg.body["key"]
+    key, start = msg.body["key"], time.monotonic()
     try:
         reply = await node.rpc(owner(key), {"type": "send", "key": key, "msg": msg.body["msg"]},
-                               timeout=FORWARD_TIMEOUT_S)
+                               timeout=forwards.timeout())
     except RPCError as e:          # a timeout is code 0: indefinite, as it must be
+        if e.code == ErrorCode.TIMEOUT:
+            unreachable.add(owner(key))
         node.reply(msg, e.to_body())
     else:
+        unreachable.discard(owner(key))
+        forwards.took(time.monotonic() - start)
         append_at(key, reply["offset"], [msg.body["msg"]])
         node.reply(msg, {"type": "send_ok", "offset": reply["offset"]})
 
 
-@node.on("poll")
+@node.on("poll", offsets=dict[str, int])
 def poll(msg: Message) -> None:
     found = {}
     for key, start in msg.body["offsets"].items():
@@ -84,25 +92,24 @@ def poll(msg: Message) -> None:
 
 
 def raise_committed(offsets: dict[str, int]) -> None:
-    for key, offset in offsets.items():
-        if offset > committed.get(key, -1):
-            committed[key] = offset
+    committed.update({k: offset for k, offset in offsets.items() if offset > committed.get(k, -1)})
 
 
-@node.on("commit_offsets")
+@node.on("commit_offsets", offsets=dict[str, int])
 def commit_offsets(msg: Message) -> None:
     raise_committed(msg.body["offsets"])
     node.reply(msg, {"type": "commit_offsets_ok"})
 
 
-@node.on("list_committed_offsets")
+@node.on("list_committed_offsets", keys=list[str])
 def list_committed_offsets(msg: Message) -> None:
     offsets = {key: committed[key] for key in msg.body["keys"] if key in committed}
     node.reply(msg, {"type": "list_committed_offsets_ok", "offsets": offsets})
 
 
-@node.on("sync")
+@node.on("sync", logs=dict[str, tuple[int, list]], committed=dict[str, int])
 def sync(msg: Message) -> None:
+    unreachable.discard(msg.src)   # it reaches us, so (partitions being symmetric) we reach it
     for key, (offset, messages) in msg.body["logs"].items():
         append_at(key, offset, messages)
     raise_committed(msg.body["committed"])
@@ -119,13 +126,14 @@ async def sync_peer(peer: str) -> None:
             missing[key] = [start, log[start:]]
     told = peer_committed[peer]
     news = {key: offset for key, offset in committed.items() if offset > told.get(key, -1)}
-    if not missing and not news:
+    if not missing and not news and peer not in unreachable:   # (its reply says it is back)
         return
     try:
         reply = await node.rpc(peer, {"type": "sync", "logs": missing, "committed": news},
                                timeout=SYNC_TIMEOUT_S)
     except RPCError:
         return                       # unreachable for now: the next round resends
+    unreachable.discard(peer)
     known.update(reply["lengths"])
     told.update(news)
 

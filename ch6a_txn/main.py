@@ -13,7 +13,7 @@ far more than the read-uncommitted this challenge asks for.
 """
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from common import Message, Node  # noqa: E402  (importable once the path is set)
@@ -22,7 +22,7 @@ node = Node()
 store: dict[Any, Any] = {}
 
 
-@node.on("txn")
+@node.on("txn", txn=list[tuple[Literal["r", "w"], int, int | None]])
 def txn(msg: Message) -> None:
     done = []
     for f, k, v in msg.body["txn"]:

@@ -36,6 +36,7 @@ second, almost nothing per operation at 1000 transactions per second.
 """
 import sys
 from pathlib import Path
+from typing import Literal
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from common import Message, Node, Registers  # noqa: E402  (importable once the path is set)
@@ -44,7 +45,7 @@ node = Node()
 registers = Registers(node)
 
 
-@node.on("txn")
+@node.on("txn", txn=list[tuple[Literal["r", "w"], int, int | None]])
 def txn(msg: Message) -> None:
     stamp = registers.next_stamp()
     done = []

@@ -39,7 +39,7 @@ stale, which read committed allows. Replication catches up once the network heal
 """
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from common import Message, Node, Registers  # noqa: E402  (importable once the path is set)
@@ -48,7 +48,7 @@ node = Node()
 registers = Registers(node)   # committed values only
 
 
-@node.on("txn")
+@node.on("txn", txn=list[tuple[Literal["r", "w"], int, int | None]])
 def txn(msg: Message) -> None:
     written: dict[Any, Any] = {}   # this transaction's own writes, invisible to others
     done = []

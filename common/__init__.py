@@ -8,8 +8,10 @@ from .errors import ErrorCode, KeyDoesNotExist, PreconditionFailed, RPCError, RP
 from .kv import KV, LIN_KV, LWW_KV, SEQ_KV
 from .node import Body, Message, Node
 from .registers import Registers
+from .roundtrip import RoundTrip
+from .schema import Natural
 
 __all__ = [
-    "Body", "ErrorCode", "KV", "KeyDoesNotExist", "LIN_KV", "LWW_KV", "Message", "Node",
-    "PreconditionFailed", "RPCError", "RPCTimeout", "Registers", "SEQ_KV",
+    "Body", "ErrorCode", "KV", "KeyDoesNotExist", "LIN_KV", "LWW_KV", "Message", "Natural", "Node",
+    "PreconditionFailed", "RPCError", "RPCTimeout", "Registers", "RoundTrip", "SEQ_KV",
 ]

@@ -40,10 +40,14 @@ Protocol duties the library performs, so that nodes need not:
 * a reply to one of our own RPCs (its ``in_reply_to`` names a pending request) wakes the `rpc`
   awaiting it. Any other message goes to the handler for its type; a reply with no handler
   (typically one that came after its RPC had timed out) is dropped;
-* unknown type: error 10. A body whose ``type`` is missing or not a string: error 12. A handler
-  that raises: error 13 carrying the exception, or the code of an `RPCError` it raised. Lines
-  that are not a JSON message with an object body are logged and skipped. The node keeps
-  serving after all of these;
+* input is checked before any handler sees it: a line with a non-finite number, absurd
+  nesting or an over-long integer (`common.wire`), a body whose ``type`` is missing or not a
+  string, or one that does not fit the shape its handler declared (`common.schema`): error 12,
+  naming what is wrong. Unknown type: error 10. Any request but ``init`` before ``init``: error
+  11, sent from the id it was addressed to. A handler that raises: error 13 carrying the
+  exception, or the code of an `RPCError` it raised. Lines that are not a JSON message with an
+  object body are logged and skipped. The node keeps serving after all of these, and a refused
+  request changes nothing;
 * replies go only to requests that carry a ``msg_id``. Maelstrom's clients always send one; a
   message without one (fire-and-forget gossip between nodes, or a body that is not even an
   object) has nobody waiting for an answer and nothing an ``in_reply_to`` could name.
@@ -60,6 +64,8 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, NamedTuple, TypeVar
 
 from .errors import ErrorCode, RPCError, RPCTimeout
+from .schema import Shape
+from .wire import Lines, decode
 
 Body = dict[str, Any]
 Handler = Callable[["Message"], None] | Callable[["Message"], Awaitable[None]]
@@ -85,13 +91,14 @@ class Node:
     def __init__(self) -> None:
         self.node_id: str | None = None   # this node's id, known once init has arrived
         self.node_ids: list[str] = []     # every server node, this one included, in CLI order
-        self._handlers: dict[str, tuple[Handler, bool]] = {"init": (self._init, False)}
+        self._handlers: dict[str, tuple[Handler, bool, Shape | None]] = {
+            "init": (self._init, False, Shape({"node_id": str, "node_ids": list[str]}))}
         self._init_hooks: list[Callable[[], None]] = []
         self._timers: list[tuple[float, Callable[[], Any]]] = []
         self._pending: dict[int, asyncio.Future[Body]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._msg_ids = itertools.count(1)
-        self._partial = b""               # an incomplete last line, awaiting its newline
+        self._lines = Lines()
         self._stdout = 1
         self._stderr = 2
 
@@ -102,14 +109,17 @@ class Node:
 
     # -- registration ----------------------------------------------------------------
 
-    def on(self, type_: str) -> Callable[[F], F]:
+    def on(self, type_: str, **fields: Any) -> Callable[[F], F]:
         """Decorator: handle messages whose body has this ``type``. The handler gets a
-        `Message`; it may be a plain function or an ``async def`` coroutine function."""
+        `Message`; it may be a plain function or an ``async def`` coroutine function.
+        ``fields`` declare the body fields it reads and their shapes (see `common.schema`):
+        a body that does not fit is answered with error 12 and never reaches the handler."""
         if type_ == "init":
             raise ValueError("init is answered by the library; use @node.on_init for set-up")
+        shape = Shape(fields) if fields else None
 
         def register(handler: F) -> F:
-            self._handlers[type_] = (handler, inspect.iscoroutinefunction(handler))
+            self._handlers[type_] = (handler, inspect.iscoroutinefunction(handler), shape)
             return handler
         return register
 
@@ -191,13 +201,11 @@ class Node:
             chunk = os.read(stdin, _READ_SIZE)
             if not chunk:
                 loop.remove_reader(stdin)
-                if self._partial:
-                    self._handle_line(self._partial)
+                if last := self._lines.rest():
+                    self._handle_line(last)
                 eof.set_result(None)
                 return
-            lines = (self._partial + chunk).split(b"\n")
-            self._partial = lines.pop()
-            for line in lines:
+            for line in self._lines.feed(chunk):
                 self._handle_line(line)
 
         loop.add_reader(stdin, on_readable)
@@ -207,7 +215,7 @@ class Node:
 
     def _handle_line(self, line: bytes) -> None:
         try:
-            raw = json.loads(line)
+            raw, refused = decode(line)
         except ValueError:
             self.log("skipping a line that is not JSON:", repr(line[:200]))
             return
@@ -216,6 +224,9 @@ class Node:
             self.log("skipping a message without a src or an object body:", repr(line[:200]))
             return
         msg = Message(raw["src"], raw.get("dest"), raw["body"])
+        if refused:
+            self._refuse(msg, ErrorCode.MALFORMED_REQUEST, refused)
+            return
         body = msg.body
         in_reply_to = body.get("in_reply_to")
         if isinstance(in_reply_to, int) and in_reply_to in self._pending:
@@ -232,7 +243,15 @@ class Node:
             if in_reply_to is None:   # otherwise a late reply to an RPC that timed out
                 self._refuse(msg, ErrorCode.NOT_SUPPORTED, f"unknown message type {type_!r}")
             return
-        handler, is_async = entry
+        handler, is_async, shape = entry
+        if self.node_id is None and handler != self._init:
+            self._refuse(msg, ErrorCode.TEMPORARILY_UNAVAILABLE,
+                         f"{type_} before init: this node does not know its id yet")
+            return
+        problem = shape.problem(body) if shape else None
+        if problem:
+            self._refuse(msg, ErrorCode.MALFORMED_REQUEST, f"{type_}: {problem}")
+            return
         if is_async:
             self.spawn(self._serve(handler, msg))
         else:
@@ -259,13 +278,14 @@ class Node:
 
     def _refuse(self, msg: Message, code: ErrorCode, text: str) -> None:
         self.log(f"error {code.value} to {msg.src}: {text}")
-        self.reply(msg, RPCError(code, text).to_body())
+        msg_id = msg.body.get("msg_id")
+        me = self.node_id or msg.dest   # before init: the id the request was addressed to
+        if msg_id is not None and isinstance(me, str):
+            self._write(self._stdout, _encode({"src": me, "dest": msg.src, "body": {
+                **RPCError(code, text).to_body(), "in_reply_to": msg_id}}))
 
     def _init(self, msg: Message) -> None:
-        node_id, node_ids = msg.body.get("node_id"), msg.body.get("node_ids")
-        if not isinstance(node_id, str) or not isinstance(node_ids, list):
-            raise RPCError(ErrorCode.MALFORMED_REQUEST,
-                           "init needs a string node_id and a list node_ids")
+        node_id, node_ids = msg.body["node_id"], msg.body["node_ids"]
         first = self.node_id is None
         self.node_id, self.node_ids = node_id, node_ids
         if first:

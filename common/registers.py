@@ -36,7 +36,8 @@ class Registers:
         self.unsent: dict[str, dict[Any, tuple[Stamp, Any]]] = {}    # peer -> key -> (stamp, value)
         self.in_flight: set[str] = set()                             # peers with a push unacknowledged
         node.on_init(self._meet_peers)
-        node.on("replicate")(self._replicate)
+        node.on("replicate", writes=list[tuple[int | str, tuple[int, str], object]])(
+            self._replicate)
         node.every(interval)(self._push_all)
 
     def read(self, key: Any) -> Any:

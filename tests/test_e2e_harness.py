@@ -2,6 +2,9 @@
 Maelstrom would give, quickly, and leaves no process behind."""
 from __future__ import annotations
 
+import contextlib
+import errno
+import io
 import os
 import signal
 import stat
@@ -11,7 +14,11 @@ import tempfile
 import time
 import unittest
 from pathlib import Path
+from unittest import mock
 
+from tests.harness import store
+from tests.harness.cli import parse_test_args
+from tests.harness.runner import run_tests
 from tests.support import ROOT, node, run_harness
 
 BROKEN = "tests/broken_nodes/"
@@ -102,11 +109,17 @@ class BrokenNodeVerdicts(unittest.TestCase):
 
 class Interruptions(unittest.TestCase):
     def interrupt(self, sig: signal.Signals) -> subprocess.CompletedProcess:
-        """Start a 20 s broadcast run, send it ``sig`` once it is under way."""
+        """Start a 20 s broadcast run, send it ``sig`` once it is under way. The run's
+        temporary files go to ``self.tmp``, which must be empty again afterwards."""
+        self.tmp = tempfile.mkdtemp(prefix="glomers-interrupt-tmp-")
         proc = subprocess.Popen(
             [sys.executable, "-m", "tests.harness", "test", "-w", "broadcast",
              "--bin", node("ch3b_broadcast/main.py"), "--node-count", "3", "--time-limit", "20"],
-            cwd=tempfile.mkdtemp(prefix="glomers-interrupt-"), env=dict(os.environ, PYTHONPATH=str(ROOT)),
+            cwd=tempfile.mkdtemp(prefix="glomers-interrupt-"),
+            env=dict(os.environ, PYTHONPATH=str(ROOT), TMPDIR=self.tmp),
+            # A background job (make test &) starts with SIGINT ignored, as a shell leaves it;
+            # a user's Ctrl-C reaches a harness run in the foreground, which is what this is.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 30
         while len(live_processes_running(node("ch3b_broadcast/main.py"))) < 3 and time.monotonic() < deadline:
@@ -126,6 +139,59 @@ class Interruptions(unittest.TestCase):
         done = self.interrupt(signal.SIGTERM)
         self.assertEqual(done.returncode, 143, done.stderr)
         self.assertEqual(live_processes_running(node("ch3b_broadcast/main.py")), [])
+        self.assertEqual(os.listdir(self.tmp), [])
+
+    def test_sighup_stops_the_run_kills_every_node_and_cleans_up(self):
+        done = self.interrupt(signal.SIGHUP)
+        self.assertEqual(done.returncode, 129, done.stderr)
+        self.assertEqual(live_processes_running(node("ch3b_broadcast/main.py")), [])
+        self.assertEqual(os.listdir(self.tmp), [])
+
+
+class StoreFailures(unittest.TestCase):
+    """A store the harness cannot write is the harness's failure: exit 255 with a one-line
+    reason, nothing left behind, and never a verdict on the node."""
+
+    def run_in(self, workdir: str, *patches: mock._patch) -> tuple[int, str, str]:
+        tmp = tempfile.mkdtemp(prefix="glomers-store-tmp-")
+        out, err = io.StringIO(), io.StringIO()
+        opts = parse_test_args(["-w", "echo", "--bin", node("ch1_echo/main.py"),
+                                "--node-count", "1", "--time-limit", "1", "--rate", "10"])
+        cwd = os.getcwd()
+        try:
+            os.chdir(workdir)
+            with contextlib.ExitStack() as stack:
+                for patch in patches:
+                    stack.enter_context(patch)
+                stack.enter_context(mock.patch.object(tempfile, "tempdir", tmp))
+                stack.enter_context(contextlib.redirect_stdout(out))
+                stack.enter_context(contextlib.redirect_stderr(err))
+                code = run_tests(opts)
+        finally:
+            os.chdir(cwd)
+        self.assertEqual(os.listdir(tmp), [], "the run's temporary directory was left behind")
+        return code, out.getvalue(), err.getvalue()
+
+    def assert_harness_failure(self, code: int, out: str, err: str) -> None:
+        self.assertEqual(code, 255, out + err)
+        self.assertEqual(out.strip().count("\n"), 0, out)
+        self.assertIn("Test aborted: the harness failed, not the node", out)
+        self.assertNotIn("invalid", out + err)
+        self.assertNotIn("Traceback", out + err)
+
+    def test_a_store_that_cannot_be_created_aborts_with_255(self):
+        workdir = tempfile.mkdtemp(prefix="glomers-store-")
+        Path(workdir, "store").write_text("a file where the store directory should be")
+        code, out, err = self.run_in(workdir)
+        self.assert_harness_failure(code, out, err)
+        self.assertIn("Not a directory", out)
+
+    def test_a_store_that_fails_at_the_end_of_the_run_aborts_with_255(self):
+        read_only = OSError(errno.EROFS, "Read-only file system")
+        code, out, err = self.run_in(tempfile.mkdtemp(prefix="glomers-store-"),
+                                     mock.patch.object(store, "write_results", side_effect=read_only))
+        self.assert_harness_failure(code, out, err)
+        self.assertIn("Read-only file system", out)
 
 
 class Analyze(unittest.TestCase):

@@ -237,6 +237,41 @@ class Ch5cTest(unittest.TestCase):
         reply = self.driver.rpc("c1", {"type": "send", "key": "1", "msg": 10})
         self.assertEqual((reply["type"], reply["code"]), ("error", 0))
 
+    def test_keys_that_only_look_numeric_have_an_owner_too(self):
+        for key in ("\u00b2", "--5", "\ud800", "9" * 30):   # superscript 2 passes isdigit
+            with self.subTest(key=key):
+                self.driver.send("c1", {"type": "send", "key": key, "msg": 1, "msg_id": 9})
+                message = self.driver.recv()
+                while message["body"]["type"] == "sync":   # a round of replication
+                    message = self.driver.recv()
+                handled = (message["dest"], message["body"]["type"])
+                self.assertIn(handled, [("c1", "send_ok"), ("n1", "send")], message)
+                if handled[0] == "n1":
+                    self.driver.send("n1", {"type": "send_ok", "offset": 0,
+                                            "in_reply_to": message["body"]["msg_id"]})
+                    self.assertEqual(self.next_to("c1", "send_ok")["offset"], 0)
+
+    def test_after_a_forward_timed_out_sends_for_that_owner_fail_at_once_and_definitely(self):
+        self.driver.rpc("c1", {"type": "send", "key": "1", "msg": 10})   # times out: error 0
+        reply = self.driver.rpc("c1", {"type": "send", "key": "3", "msg": 11})
+        self.assertEqual((reply["type"], reply["code"]), ("error", 11))
+        self.assertNotIn(11, [m["body"].get("msg") for m in self.driver.unclaimed()
+                              if m["body"]["type"] == "send"])   # never forwarded
+
+    def test_a_cut_off_owner_is_forwarded_to_again_once_a_sync_from_it_arrives(self):
+        self.driver.rpc("c1", {"type": "send", "key": "1", "msg": 10})   # times out: error 0
+        self.next_to("n1", "send")                                         # its forward
+        self.driver.rpc("n1", {"type": "sync", "logs": {}, "committed": {}})
+        self.assertEqual(self.forwarded_send("1", 12, offset=1)["type"], "send_ok")
+
+    def test_the_nodes_own_keys_stay_writable_while_a_peer_is_cut_off(self):
+        self.driver.rpc("c1", {"type": "send", "key": "1", "msg": 10})   # times out: error 0
+        self.assertEqual(self.send("0", 11), 0)
+
+    def test_a_cut_off_peer_is_synced_even_with_nothing_new_to_learn_of_the_heal(self):
+        self.driver.rpc("c1", {"type": "send", "key": "1", "msg": 10})   # times out: error 0
+        self.assertEqual(self.next_to("n1", "sync")["logs"], {})
+
     # -- replication ---------------------------------------------------------------------
 
     def test_a_peer_is_sent_the_messages_of_this_nodes_own_keys_only(self):

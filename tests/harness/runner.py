@@ -72,8 +72,12 @@ class Console:
         stamp = time.strftime("%H:%M:%S")
         print(f"{stamp} {line}", file=sys.stderr, flush=True)
         if self.file:
-            self.file.write(f"{stamp} {line}\n")
-            self.file.flush()
+            try:
+                self.file.write(f"{stamp} {line}\n")
+                self.file.flush()
+            except OSError as e:   # the store went away mid-run: keep the run going
+                self.file = None
+                print(f"{stamp} WARN jepsen.log is no longer written: {e}", file=sys.stderr)
 
     def status(self, line: str) -> None:
         if self.tty:
@@ -91,7 +95,10 @@ class Console:
     def close(self) -> None:
         self._clear_status()
         if self.file:
-            self.file.close()
+            try:
+                self.file.close()
+            except OSError:
+                pass   # its last lines are lost; the run itself is not affected
             self.file = None
 
 
@@ -120,7 +127,7 @@ class Run:
         self.network: Network | None = None
         self.run_dir: Path | None = None
         self.workdir = tempfile.mkdtemp(prefix="glomers-nodes-")
-        self.terminated = False   # SIGTERM received
+        self.stopped_by: signal.Signals | None = None   # SIGTERM or SIGHUP received
         self.diagnostics = Diagnostics(console.log)
 
     # --- the whole run ------------------------------------------------------------------
@@ -142,10 +149,11 @@ class Run:
         loop = asyncio.get_running_loop()
         main = asyncio.current_task()
 
-        def terminate() -> None:
-            self.terminated = True
+        def terminate(sig: signal.Signals) -> None:
+            self.stopped_by = sig
             main.cancel()
-        loop.add_signal_handler(signal.SIGTERM, terminate)
+        for sig in (signal.SIGTERM, signal.SIGHUP):   # a closed terminal stops a run like kill
+            loop.add_signal_handler(sig, terminate, sig)
         status = loop.create_task(self._status_loop())
         try:
             try:
@@ -383,10 +391,14 @@ def run_tests(opts: Options) -> int:
             results, code = asyncio.run(run.execute())
         except (KeyboardInterrupt, asyncio.CancelledError):
             console.log("Interrupted; every node process was killed.")
-            return 128 + (signal.SIGTERM if run.terminated else signal.SIGINT)
+            return 128 + (run.stopped_by or signal.SIGINT)
+        except OSError as e:   # the harness's own failure (its store), never the node's
+            print(f"Test aborted: the harness failed, not the node: {e}", flush=True)
+            return 255
         finally:
             gc.enable()
             console.close()
+            shutil.rmtree(run.workdir, ignore_errors=True)
         if results is None:
             if run.run_dir is not None:
                 _print_and_keep(run.run_dir, "\n".join(footer.where(run.run_dir)))
