@@ -327,7 +327,9 @@ class NodeProcess:
         if self.proc is None:
             return
         self.killed = self.exit_status is None and self.proc.returncode is None
-        for pid in node_processes(self.proc.pid, self.mark) | {self.proc.pid}:
+        # Off the event loop: deliveries to the other nodes go on meanwhile.
+        spawned = await asyncio.to_thread(node_processes, self.proc.pid, self.mark)
+        for pid in spawned | {self.proc.pid}:
             for kill in (os.killpg, os.kill):
                 try:
                     kill(pid, signal.SIGKILL)
