@@ -7,7 +7,7 @@ import statistics
 import unittest
 
 from tests.harness.clock import Clock
-from tests.harness.network import MS, Latency, Network, UnknownId, whole_ms
+from tests.harness.network import MS, Latency, Network, UnknownId, lateness_warning, whole_ms
 
 
 def make_network(latency_ms: int = 0, dist: str = "constant") -> Network:
@@ -145,6 +145,19 @@ class DeliveryTime(unittest.TestCase):
     def test_an_overdue_message_is_delivered_at_once(self):
         self.assertEqual(whole_ms(-5 * MS), 0)
         self.assertEqual(whole_ms(0), 0)
+
+
+class LatenessWarning(unittest.TestCase):
+    def test_a_p99_above_10_ms_says_the_latency_figures_are_not_trustworthy(self):
+        warning = lateness_warning({"count": 100, "p50": 0.1, "p99": 14.5, "max": 25.0})
+        self.assertIn("14.5 ms", warning)
+        self.assertIn("not trustworthy", warning)
+
+    def test_a_p99_of_10_ms_or_less_gives_no_warning(self):
+        self.assertIsNone(lateness_warning({"count": 100, "p50": 0.1, "p99": 10.0, "max": 40.0}))
+
+    def test_a_run_without_deliveries_gives_no_warning(self):
+        self.assertIsNone(lateness_warning({"count": 0}))
 
 
 class Partitions(unittest.TestCase):

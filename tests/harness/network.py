@@ -22,6 +22,20 @@ from .clock import Clock
 Deliver = Callable[[dict], None]
 
 
+LATENESS_WARNING_P99_MS = 10.0
+
+
+def lateness_warning(lateness_ms: dict) -> str | None:
+    """A plain warning when deliveries ran so late that the run's latency figures mislead."""
+    p99 = lateness_ms.get("p99")
+    if p99 is None or p99 <= LATENESS_WARNING_P99_MS:
+        return None
+    return (f"delivery lateness p99 was {p99:g} ms (max {lateness_ms['max']:g} ms), above "
+            f"{LATENESS_WARNING_P99_MS:g} ms: the machine or the harness could not keep up with this "
+            f"run's traffic, so its latency figures are not trustworthy (they include the harness's "
+            f"own delays). Correctness verdicts still hold; rerun on an idle machine for latencies.")
+
+
 class UnknownId(Exception):
     """A message from or to an id that is not registered (Maelstrom's "Invalid dest")."""
 

@@ -25,7 +25,7 @@ from .clock import Clock
 from .edn import dumps as edn_dumps
 from .errors import RPCError, RPCTimeout
 from .interpreter import Interpreter
-from .network import Latency, Network
+from .network import Latency, Network, lateness_warning
 from .options import Options
 from .process import NodeProcess
 from .services import make_services
@@ -277,6 +277,10 @@ class Run:
         silenced = {p.id: p.silenced for p in self.nodes.values() if p.silenced}
         harness = {"valid?": True, "seed": self.seed,
                    "delivery-lateness-ms": _quantiles_ms(self.network.lateness_s)}
+        warning = lateness_warning(harness["delivery-lateness-ms"])
+        if warning:
+            harness["lateness-warning"] = warning
+            self.log(f"WARN {warning}")
         if silenced:
             harness["silenced-nodes"] = silenced
         res = results_mod.compose(history, self.network.journal, self.opts, workload_result, harness)
