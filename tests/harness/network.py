@@ -166,6 +166,7 @@ class Network:
                 continue
             deadline, _, sent, msg = heapq.heappop(heap)
             if msg["src"] in self.grudge.get(inbox.owner, ()):
+                msg.raw_body = None
                 continue
             taken = time.monotonic_ns()
             pause = whole_ms(deadline - taken)
@@ -182,3 +183,4 @@ class Network:
                 deliver(msg)
             except Exception as e:  # a receiver's fault must not stop its delivery loop
                 self.log(f"WARN delivery to {inbox.owner} failed: {e!r}")
+            msg.raw_body = None     # the journal keeps the parsed body only
