@@ -211,6 +211,8 @@ class Interpreter:
                 # Jepsen's stagger: the gap runs from the previous op's invocation, and an
                 # op that falls at or past the phase's cut-off is never invoked.
                 due = loop.time() if last_invoked is None else last_invoked + op.get("_gap", 0.0)
+                if deadline is not None and due >= deadline:
+                    return
                 if due > loop.time():
                     await asyncio.sleep(due - loop.time())
                 last_invoked = loop.time()
