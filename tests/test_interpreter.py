@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import random
 import unittest
+from unittest import mock
 
 from tests.harness.client import ClientIds, NetClient
 from tests.harness.clock import Clock
@@ -114,6 +115,94 @@ class TimeLimit(unittest.TestCase):
         self.assertGreaterEqual(len(fs), 4)
         self.assertEqual(fs[:4], ["start-partition"] * 2 + ["stop-partition"] * 2)
         self.assertTrue(all(fs[i] == fs[i + 1] for i in range(0, len(fs) - 1, 2)))
+
+
+class Slow(Scripted):
+    """Every op takes ``seconds`` to complete, like a node that answers late."""
+
+    def __init__(self, opts, rng, seconds):
+        super().__init__(opts, rng, ["ok"] * 100000)
+        self.seconds = seconds
+
+    async def invoke(self, client, op):
+        await asyncio.sleep(self.seconds)
+        return {"type": "ok", "value": op["value"]}
+
+
+class IndependentNemesis(unittest.TestCase):
+    def setUp(self):
+        self.history = run_main(lambda: interpreter(lambda o: Slow(o, random.Random(1), 1.5), rate=100.0,
+                                                    time_limit=3, nemesis=["partition"], nemesis_interval=0.2))
+
+    def test_nemesis_ops_stay_on_schedule_while_every_client_thread_waits_on_a_slow_node(self):
+        # Stagger gaps are uniform on [0, 2 * interval) from each op's invocation; a nemesis
+        # that waited for a free client thread would show 1.5 s gaps.
+        # Each nemesis op is recorded as a pair (what it does, what it did): take the first.
+        starts = [op["time"] / 1e9 for op in self.history if op["process"] == "nemesis"][::2]
+        gaps = [b - a for a, b in zip(starts, starts[1:])]
+        self.assertGreater(len(gaps), 8)
+        self.assertLess(max(gaps), 2 * 0.2 + 0.05)
+
+    def test_no_client_op_is_invoked_at_or_after_the_time_limit(self):
+        first = self.history[0]["time"]
+        invokes = [op["time"] - first for op in self.history if op["type"] == "invoke"]
+        self.assertEqual(len(invokes), 4)    # two threads, each busy 1.5 s of the 3 s
+        self.assertLess(max(invokes), 3 * 1_000_000_000)
+
+
+class FinalPhase(Scripted):
+    final_phase = True
+
+    def __init__(self, opts, rng, ops=None):
+        super().__init__(opts, rng, [])
+        self.ops = ops or [{"f": "read", "value": None, "final?": True}]
+
+    def final_ops(self, thread):
+        yield from self.ops
+
+    async def invoke(self, client, op):
+        await asyncio.sleep(op.get("takes", 0))
+        return {"type": "ok", "value": None}
+
+
+def run_final(seed, concurrency=5, ops=None) -> list[dict]:
+    async def go():
+        it = interpreter(lambda o: FinalPhase(o, random.Random(1), ops), concurrency=concurrency)
+        it.rng = random.Random(seed)
+        with mock.patch("tests.harness.interpreter.RECOVERY_S", 0):
+            await it.final_phase()
+        return it.history
+    return asyncio.run(go())
+
+
+class FinalReadOrder(unittest.TestCase):
+    def test_every_thread_makes_one_final_read(self):
+        invokes = [op["process"] for op in run_final(1) if op["type"] == "invoke"]
+        self.assertEqual(sorted(invokes), [0, 1, 2, 3, 4])
+
+    def test_the_order_of_final_reads_is_random_and_set_by_the_seed(self):
+        # Jepsen's each-thread breaks ties with rand-int, so the last final read does not
+        # always go to nodes[(C-1) mod N].
+        order = lambda seed: [op["process"] for op in run_final(seed) if op["type"] == "invoke"]
+        orders = {tuple(order(seed)) for seed in range(8)}
+        self.assertGreater(len(orders), 4)
+        self.assertEqual(order(3), order(3))
+        self.assertGreater(len({o[-1] for o in orders}), 1)
+
+
+class FinalOpSpacing(unittest.TestCase):
+    def invoke_gaps(self, gap, takes):
+        ops = [{"f": "poll", "value": None, "_gap": gap, "takes": takes} for _ in range(4)]
+        times = [op["time"] / 1e9 for op in run_final(1, concurrency=1, ops=ops) if op["type"] == "invoke"]
+        return [b - a for a, b in zip(times, times[1:])]
+
+    def test_the_gap_runs_from_the_previous_invocation_not_its_completion(self):
+        gaps = self.invoke_gaps(gap=0.3, takes=0.1)
+        self.assertTrue(all(0.3 <= g < 0.35 for g in gaps), gaps)
+
+    def test_an_op_that_outlasts_the_gap_is_followed_as_soon_as_it_completes(self):
+        gaps = self.invoke_gaps(gap=0.05, takes=0.2)
+        self.assertTrue(all(0.2 <= g < 0.25 for g in gaps), gaps)
 
 
 class Client(unittest.TestCase):

@@ -7,7 +7,7 @@ import statistics
 import unittest
 
 from tests.harness.clock import Clock
-from tests.harness.network import Latency, Network, UnknownId
+from tests.harness.network import MS, Latency, Network, UnknownId, lateness_warning, whole_ms
 
 
 def make_network(latency_ms: int = 0, dist: str = "constant") -> Network:
@@ -66,7 +66,8 @@ class Delivery(unittest.TestCase):
             return sent, inbox
         sent, inbox = run(scenario())
         self.assertEqual(len(inbox.got), 1)
-        self.assertGreaterEqual(inbox.got[0][0] - sent, 0.030)
+        # Maelstrom's recv! sleeps the time left truncated to whole ms: up to 1 ms early.
+        self.assertGreaterEqual(inbox.got[0][0] - sent, 0.029)
 
     def test_client_traffic_has_no_latency(self):
         async def scenario():
@@ -129,6 +130,34 @@ class Delivery(unittest.TestCase):
             return net.journal
         sends = [m["id"] for kind, _, m in run(scenario()) if kind == "send"]
         self.assertEqual(sends, [0, 1, 2])
+
+
+class DeliveryTime(unittest.TestCase):
+    """Maelstrom 0.2.4 net.clj recv!: dt = (deadline - now) / 1e6 ms, then (Thread/sleep (long dt))."""
+
+    def test_the_sleep_is_the_time_left_truncated_to_whole_milliseconds(self):
+        self.assertEqual(whole_ms(30 * MS + MS // 2), 30)
+        self.assertEqual(whole_ms(30 * MS - 1), 29)
+
+    def test_less_than_a_millisecond_left_means_no_sleep(self):
+        self.assertEqual(whole_ms(MS - 1), 0)
+
+    def test_an_overdue_message_is_delivered_at_once(self):
+        self.assertEqual(whole_ms(-5 * MS), 0)
+        self.assertEqual(whole_ms(0), 0)
+
+
+class LatenessWarning(unittest.TestCase):
+    def test_a_p99_above_10_ms_says_the_latency_figures_are_not_trustworthy(self):
+        warning = lateness_warning({"count": 100, "p50": 0.1, "p99": 14.5, "max": 25.0})
+        self.assertIn("14.5 ms", warning)
+        self.assertIn("not trustworthy", warning)
+
+    def test_a_p99_of_10_ms_or_less_gives_no_warning(self):
+        self.assertIsNone(lateness_warning({"count": 100, "p50": 0.1, "p99": 10.0, "max": 40.0}))
+
+    def test_a_run_without_deliveries_gives_no_warning(self):
+        self.assertIsNone(lateness_warning({"count": 0}))
 
 
 class Partitions(unittest.TestCase):

@@ -1,9 +1,11 @@
 """Node stdout lines are accepted or rejected exactly as Maelstrom's reader does (docs/maelstrom.md §2.8)."""
 from __future__ import annotations
 
+import json
 import unittest
 
-from tests.harness.process import BadLine, parse_line
+from tests.harness.network import Envelope
+from tests.harness.process import BadLine, _parse, delivery_line, parse_line
 
 
 class AcceptedLines(unittest.TestCase):
@@ -32,9 +34,33 @@ class RejectedLines(unittest.TestCase):
                      '{"dest":"c1","body":{}}',
                      '{"src":1,"dest":"c1","body":{}}',
                      '{"src":"n1","dest":"c1","body":[1]}',
-                     '{"src":"n1","dest":"c1","body":{},"id":"7"}'):
+                     '{"src":"n1","dest":"c1","body":{},"id":"7"}',
+                     '{', '{"src":"n1"', '{"src":"n1",}', '{"src" "n1"}', '{"src":"n1" "dest":"c1"}',
+                     '{"src":"n1","dest":"c1","body":{}', '{"src":"n1","dest":"c1","body":{"x":[}}',
+                     '{"src":"n1","dest":"c1","body":' + "[" * 100000 + "]" * 100000 + "}"):
             with self.subTest(line=line), self.assertRaises(BadLine):
                 parse_line(line)
+
+
+class DeliveredBytes(unittest.TestCase):
+    def delivered(self, line: str) -> str:
+        msg, raw_body = _parse(line)
+        envelope = Envelope(id=5, src=msg["src"], dest=msg["dest"], body=msg["body"])
+        envelope.raw_body = raw_body
+        return delivery_line(envelope).decode()
+
+    def test_a_body_reaches_the_receiver_as_its_sender_wrote_it(self):
+        line = r'{ "body" : {"type": "gossip", "text": "d\u00e9j\u00e0 ' + "\u00e9t\u00e9" + r'"} , "src":"n1","dest":"n2"}'
+        body = r'{"type": "gossip", "text": "d\u00e9j\u00e0 ' + "\u00e9t\u00e9" + '"}'
+        self.assertEqual(self.delivered(line), '{"id":5,"src":"n1","dest":"n2","body":' + body + "}\n")
+
+    def test_what_is_delivered_decodes_to_what_was_parsed(self):
+        line = '{"src":"n1","dest":"n2","body":{"a":[1,2.5,{"b":null}],"c":"x"}} junk'
+        self.assertEqual(json.loads(self.delivered(line)),
+                         {"id": 5, "src": "n1", "dest": "n2", "body": parse_line(line)["body"]})
+
+    def test_a_missing_body_is_delivered_as_an_empty_object(self):
+        self.assertEqual(self.delivered('{"src":"n1","dest":"n2"}'), '{"id":5,"src":"n1","dest":"n2","body":{}}\n')
 
 
 if __name__ == "__main__":

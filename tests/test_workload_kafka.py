@@ -253,7 +253,7 @@ class FinalPhase(unittest.TestCase):
         self.assertEqual(next(ops), {"f": "assign", "value": ["2", "10"], "seek-to-beginning?": True})
         poll = next(ops)
         self.assertEqual((poll["f"], poll["value"]), ("poll", [["poll"]]))
-        gaps = [next(ops)["_sleep"] for _ in range(200)]
+        gaps = [next(ops)["_gap"] for _ in range(200)]
         self.assertTrue(all(0 <= g < 0.4 for g in gaps))
 
     def test_a_thread_stops_once_its_own_ok_polls_reach_every_target(self):

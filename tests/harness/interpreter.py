@@ -2,12 +2,15 @@
 
 Threads 0..C-1 each talk to node ``nodes[t mod N]``; a thread starts as process ``t`` and
 becomes ``process + C`` after every ``info`` completion. Main-phase client ops are spaced
-uniformly on [0, 2/rate) across the whole cluster; the partition nemesis runs beside them.
-Workloads with a final phase then get a heal, 10 s of quiet and their final ops.
+uniformly on [0, 2/rate) across the whole cluster, and the partition nemesis runs on its own
+schedule beside them, never waiting for a client thread (schedule.py has the rules).
+Workloads with a final phase then get a heal, 10 s of quiet and their final ops, the threads
+starting in a random order.
 """
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import traceback
 from typing import Callable
@@ -17,6 +20,7 @@ from .clock import Clock
 from .nemesis import describe, random_grudge
 from .network import Network
 from .options import Options
+from .schedule import PENDING, Stagger, next_step
 from .workloads.base import Workload
 
 RECOVERY_S = 10.0
@@ -37,7 +41,7 @@ class Interpreter:
         self.clients: list[NetClient | None] = [None] * self.C
         self.client_process: list[int | None] = [None] * self.C
         self.busy: list[asyncio.Task | None] = [None] * self.C
-        self.freed = asyncio.Event()
+        self._wake: asyncio.Future | None = None   # the main loop, waiting for a free thread
         self.history: list[dict] = []
         self.partitioned: str | None = None
         self.phase = "setup"
@@ -101,13 +105,22 @@ class Interpreter:
                 await self._run_op(thread, op)
             finally:
                 self.busy[thread] = None
-                self.freed.set()
+                if self._wake is not None and not self._wake.done():
+                    self._wake.set_result(None)
         self.busy[thread] = asyncio.get_running_loop().create_task(run())
 
-    async def _wait_free(self) -> None:
-        while all(self.busy):
-            self.freed.clear()
-            await self.freed.wait()
+    async def _pause(self, until: float, wake_on_free: bool) -> None:
+        """Sleep until loop time ``until``, or until a client thread frees if asked to."""
+        loop = asyncio.get_running_loop()
+        wake = loop.create_future()
+        timer = loop.call_at(until, wake.set_result, None) if until != math.inf else None
+        self._wake = wake if wake_on_free else None
+        try:
+            await wake
+        finally:
+            self._wake = None
+            if timer is not None:
+                timer.cancel()
 
     async def drain(self) -> None:
         pending = [t for t in self.busy if t]
@@ -149,44 +162,39 @@ class Interpreter:
         raise AssertionError("no free thread")
 
     async def main_phase(self) -> None:
+        """Client ops and nemesis ops on two independent schedules (see schedule.py)."""
         self.phase = "main"
         loop = asyncio.get_running_loop()
         start = loop.time()
         cutoff = start + self.opts.time_limit
         rate = self.opts.rate
-        nemesis = "partition" in self.opts.nemesis
-        interval = self.opts.nemesis_interval
-        next_client = start if rate > 0 else float("inf")
-        next_nemesis = start if nemesis else float("inf")
+        clients = Stagger(1 / rate, self.rng) if rate > 0 else None
+        nemesis = Stagger(self.opts.nemesis_interval, self.rng) if "partition" in self.opts.nemesis else None
         nemesis_starts = True
         k = 0
         while True:
-            due = min(next_client, next_nemesis)
-            if due >= cutoff:
+            now = loop.time()
+            client_due = None if clients is None else \
+                PENDING if all(self.busy) else clients.due_at(now)
+            step = next_step(now, cutoff, client_due, nemesis and nemesis.due_at(now), self.rng)
+            if step.action == "done":
                 break
-            if due > loop.time():
-                await asyncio.sleep(due - loop.time())
-            if next_nemesis <= next_client:
+            if step.action == "wait":
+                await self._pause(step.until, wake_on_free=client_due == PENDING)
+                continue
+            if step.action == "nemesis":
                 (self.start_partition if nemesis_starts else self.stop_partition)()
                 nemesis_starts = not nemesis_starts
-                k += 1
-                next_nemesis += self.rng.uniform(0, 2 * interval)
-                continue
-            # The next gap runs from when this op was due, so that timer overshoot (the event
-            # loop sleeps in whole milliseconds) does not slow the rate down; but from when a
-            # thread came free if the op had to wait for one, as in Jepsen.
-            issued = next_client
-            if all(self.busy):
-                await self._wait_free()
-                issued = loop.time()
-            thread = self._pick_thread(k)
-            op = self.workload.next_op_for(thread, loop.time() - start)
-            if op is None:
-                next_client = float("inf")
-                continue
-            self._start(thread, op)
+                nemesis.invoked(now)
+            else:
+                thread = self._pick_thread(k)
+                op = self.workload.next_op_for(thread, now - start)
+                if op is None:
+                    clients = None
+                    continue
+                self._start(thread, op)
+                clients.invoked(now)
             k += 1
-            next_client = issued + self.rng.uniform(0, 2 / rate)
         if rate <= 0:
             await asyncio.sleep(max(0.0, cutoff - loop.time()))
         await self.drain()
@@ -203,16 +211,26 @@ class Interpreter:
         deadline = loop.time() + limit if limit else None
 
         async def thread_ops(thread: int) -> None:
+            last_invoked = None
             for op in self.workload.final_ops(thread):
-                sleep = op.get("_sleep", 0)
-                if deadline is not None and loop.time() + sleep >= deadline:
+                # Jepsen's stagger: the gap runs from the previous op's invocation, and an
+                # op that falls at or past the phase's cut-off is never invoked.
+                due = loop.time() if last_invoked is None else last_invoked + op.get("_gap", 0.0)
+                if deadline is not None and due >= deadline:
                     return
-                if sleep:
-                    await asyncio.sleep(sleep)
+                if due > loop.time():
+                    await asyncio.sleep(due - loop.time())
+                last_invoked = loop.time()
+                if deadline is not None and last_invoked >= deadline:
+                    return
                 self.busy[thread] = asyncio.current_task()
                 try:
                     await self._run_op(thread, op)
                 finally:
                     self.busy[thread] = None
 
-        await asyncio.gather(*(thread_ops(t) for t in range(self.C)))
+        # Jepsen's each-thread breaks the tie between idle threads at random (soonest-op-map),
+        # so which node answers the last final read changes from seed to seed.
+        order = list(range(self.C))
+        self.rng.shuffle(order)
+        await asyncio.gather(*(thread_ops(t) for t in order))

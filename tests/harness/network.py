@@ -4,7 +4,8 @@ Every registered id (node, client, service) has a priority queue ordered by deli
 deadline and one delivery task. The task takes the head, drops it if the receiver
 currently holds a grudge against the sender (the partition decision is made at take
 time, and a dropped message is never redelivered), otherwise sleeps until the deadline
-and delivers. One sleeping head blocks the messages behind it, as in Maelstrom.
+and delivers. One sleeping head blocks the messages behind it, as in Maelstrom. Like
+Maelstrom's ``recv!``, the sleep is the time left truncated to whole milliseconds.
 """
 from __future__ import annotations
 
@@ -12,12 +13,27 @@ import asyncio
 import heapq
 import math
 import random
+import time
 from dataclasses import dataclass, field
 from typing import Callable
 
 from .clock import Clock
 
 Deliver = Callable[[dict], None]
+
+
+LATENESS_WARNING_P99_MS = 10.0
+
+
+def lateness_warning(lateness_ms: dict) -> str | None:
+    """A plain warning when deliveries ran so late that the run's latency figures mislead."""
+    p99 = lateness_ms.get("p99")
+    if p99 is None or p99 <= LATENESS_WARNING_P99_MS:
+        return None
+    return (f"delivery lateness p99 was {p99:g} ms (max {lateness_ms['max']:g} ms), above "
+            f"{LATENESS_WARNING_P99_MS:g} ms: the machine or the harness could not keep up with this "
+            f"run's traffic, so its latency figures are not trustworthy (they include the harness's "
+            f"own delays). Correctness verdicts still hold; rerun on an idle machine for latencies.")
 
 
 class UnknownId(Exception):
@@ -46,13 +62,28 @@ class Latency:
         raise ValueError(f"unknown latency distribution {self.dist!r}")
 
 
+MS = 1_000_000   # nanoseconds
+
+
+def whole_ms(dt_ns: int) -> int:
+    """How long Maelstrom's ``recv!`` sleeps for a message due in ``dt_ns``: ``(long dt)``
+    milliseconds, truncated, so it delivers up to 1 ms before the deadline (0 if overdue)."""
+    return dt_ns // MS if dt_ns > 0 else 0
+
+
+class Envelope(dict):
+    """A message as the network carries it, plus its body's original JSON text if known."""
+
+    __slots__ = ("raw_body",)
+
+
 @dataclass
 class Inbox:
     owner: str
     deliver: Deliver
     heap: list = field(default_factory=list)
     wakeup: asyncio.Event = field(default_factory=asyncio.Event)
-    last_delivery: float = 0.0
+    last_delivery: int = 0      # time.monotonic_ns() of the last delivery
     task: asyncio.Task | None = None
 
 
@@ -66,9 +97,9 @@ class Network:
         self.inboxes: dict[str, Inbox] = {}
         self.grudge: dict[str, set[str]] = {}   # receiver -> senders whose messages it drops
         self.journal: list[tuple[str, int, dict]] = []
-        # How much later than the model says each message was delivered: the model delivers at
-        # max(deadline, send time, previous delivery to the same receiver) -- the last term is
-        # Maelstrom's head-of-line blocking, not harness slowness.
+        # How much later than the model says each message was delivered: the model takes it at
+        # max(send time, previous delivery to the same receiver) -- the last term is
+        # Maelstrom's head-of-line blocking, not harness slowness -- and sleeps whole_ms.
         self.lateness_s: list[float] = []
         self._next_id = 0
         self._seq = 0
@@ -101,28 +132,33 @@ class Network:
         self.grudge = {}
 
     # --- traffic --------------------------------------------------------------------
-    def send(self, msg: dict) -> None:
-        """Validate, number, journal and enqueue one message. Raises UnknownId."""
+    def send(self, msg: dict, raw_body: str | None = None) -> None:
+        """Validate, number, journal and enqueue one message. Raises UnknownId.
+
+        ``raw_body`` is the body's JSON text as its sender wrote it, if ``msg["body"]`` is
+        exactly that: a node then receives those bytes instead of a re-encoding."""
         src, dest = msg["src"], msg["dest"]
         if src not in self.inboxes:
             raise UnknownId(f"Invalid source for message {msg!r}")
         inbox = self.inboxes.get(dest)
         if inbox is None:
             raise UnknownId(f"Invalid dest for message {msg!r}")
-        msg = {"id": self._next_id, "src": src, "dest": dest, "body": msg["body"]}
+        msg = Envelope(id=self._next_id, src=src, dest=dest, body=msg["body"])
+        msg.raw_body = raw_body
         self._next_id += 1
         delay_ms = 0 if is_client(src) or is_client(dest) else self.latency.draw_ms()
-        now = self.clock.monotonic()
-        deadline = now + delay_ms / 1000.0
-        self.journal.append(("send", self.clock.now_ns(), msg))
+        now = time.monotonic_ns()
+        self.journal.append(("send", now - self.clock.origin_ns, msg))
         if self.log_send:
             self.log(f":send {msg}")
         self._seq += 1
-        heapq.heappush(inbox.heap, (deadline, self._seq, now, msg))
-        inbox.wakeup.set()
+        heapq.heappush(inbox.heap, (now + delay_ms * MS, self._seq, now, msg))
+        if not inbox.wakeup.is_set():
+            inbox.wakeup.set()
 
     async def _run(self, inbox: Inbox) -> None:
-        heap = inbox.heap
+        heap, clock, journal = inbox.heap, self.clock, self.journal
+        lateness, deliver = self.lateness_s, inbox.deliver
         while True:
             if not heap:
                 inbox.wakeup.clear()
@@ -130,17 +166,21 @@ class Network:
                 continue
             deadline, _, sent, msg = heapq.heappop(heap)
             if msg["src"] in self.grudge.get(inbox.owner, ()):
+                msg.raw_body = None
                 continue
-            delay = deadline - self.clock.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            now = self.clock.monotonic()
-            self.lateness_s.append(now - max(deadline, sent, inbox.last_delivery))
+            taken = time.monotonic_ns()
+            pause = whole_ms(deadline - taken)
+            if pause > 0:
+                await asyncio.sleep(pause / 1000)
+            now = time.monotonic_ns()
+            model_taken = max(sent, inbox.last_delivery)
+            lateness.append((now - model_taken - whole_ms(deadline - model_taken) * MS) / 1e9)
             inbox.last_delivery = now
-            self.journal.append(("recv", self.clock.now_ns(), msg))
+            journal.append(("recv", now - clock.origin_ns, msg))
             if self.log_recv:
                 self.log(f":recv {msg}")
             try:
-                inbox.deliver(msg)
+                deliver(msg)
             except Exception as e:  # a receiver's fault must not stop its delivery loop
                 self.log(f"WARN delivery to {inbox.owner} failed: {e!r}")
+            msg.raw_body = None     # the journal keeps the parsed body only

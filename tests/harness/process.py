@@ -5,21 +5,35 @@ Each stdout line must be exactly one JSON message; the first line that is not (b
 a wrong envelope, an unknown src/dest) *silences* the node: as in Maelstrom, its stdout
 is never read again for the rest of the run. stderr goes line by line to
 ``node-logs/<id>.log``; the last 32 lines are kept for crash reports.
+
+Hot path: stdout bytes are split into lines as they arrive (no coroutine per line), each
+line is parsed once, and a message whose body the harness leaves as it is reaches its
+receiver with the sender's own body text; writes to a node's stdin are batched per turn
+of the event loop.
+
+A node has exited when its process has, even if a child it left behind still holds its
+pipes. At the end of a run the harness kills the node's process group, every process still
+descended from the node, and every process that carries the node's ``GLOMERS_NODE`` mark in
+its environment (Linux), so children that call ``setsid`` die with the node too; a process
+that both leaves the node's process tree and clears its environment is not found.
 """
 from __future__ import annotations
 
 import asyncio
 import json
 import os
+import re
 import signal
 from collections import deque
+from json.decoder import scanstring
 from pathlib import Path
 from typing import Callable
 
-from .network import Network, UnknownId
+from .network import Envelope, Network, UnknownId
 
 LINE_LIMIT = 64 * 1024 * 1024
 _ENVELOPE_KEYS = {"src", "dest", "body", "id"}
+MARK = "GLOMERS_NODE"
 
 
 class BadLine(Exception):
@@ -31,18 +45,92 @@ def _reject_constant(name: str):
 
 
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+_scan_value = _DECODER.scan_once
+
+
+# One top-level key with the ':' after it, and what follows a value: regexes run in C, the
+# values themselves go to json's C scanner, so a line costs one pass however big its body.
+_KEY = re.compile(r'[ \t\n\r]*"((?:[^"\\]|\\.)*)"[ \t\n\r]*:[ \t\n\r]*', re.S)
+_AFTER_VALUE = re.compile(r"[ \t\n\r]*([,}])")
+_EMPTY = re.compile(r"[ \t\n\r]*}")
+_STR = r'"([^"\\\x00-\x1f]*)"'
+_WS = r"[ \t\n\r]*"
+_SRC_DEST_BODY = re.compile(_WS.join(
+    [r"\{", '"src"', ":", _STR, ",", '"dest"', ":", _STR, ",", '"body"', ":", ""]))
+
+
+def _object_with_spans(text: str) -> tuple[dict, dict[str, tuple[int, int]]]:
+    """Decode the JSON object at the start of ``text`` (anything after it is ignored), and
+    where each top-level value's text lies, so a body can be passed on without re-encoding."""
+    value: dict = {}
+    spans: dict[str, tuple[int, int]] = {}
+    if _EMPTY.match(text, 1):
+        return value, spans
+    i = 1
+    while True:
+        m = _KEY.match(text, i)
+        if m is None:
+            raise ValueError(f"expected a key at {i}")
+        key = m.group(1)
+        if "\\" in key:
+            key = scanstring(key + '"', 0)[0]
+        start = m.end()
+        try:
+            value[key], i = _scan_value(text, start)
+        except StopIteration as e:
+            raise ValueError(f"expected a value at {e.value}") from None
+        spans[key] = (start, i)
+        m = _AFTER_VALUE.match(text, i)
+        if m is None:
+            raise ValueError(f"expected ',' or '}}' at {i}")
+        if m.group(1) == "}":
+            return value, spans
+        i = m.end()
 
 
 def parse_line(line: str) -> dict:
     """Parse one stdout line as Maelstrom does: the first JSON value only, then the envelope."""
+    return _parse(line)[0]
+
+
+def _common_layout(line: str) -> tuple[dict, dict[str, tuple[int, int]]] | None:
+    """The envelope of a line laid out ``{"src":..,"dest":..,"body":{..}}``, as nearly every
+    node writes it, in one regex and one scan; None for any other layout."""
+    m = _SRC_DEST_BODY.match(line)
+    if m is None:
+        return None
+    start = m.end()
+    try:
+        body, end = _scan_value(line, start)
+    except StopIteration:
+        return None
+    after = _AFTER_VALUE.match(line, end)
+    if after is None or after.group(1) != "}":
+        return None
+    return {"src": m.group(1), "dest": m.group(2), "body": body}, {"body": (start, end)}
+
+
+def _parse(line: str) -> tuple[dict, str | None]:
+    """The envelope, and the body's own text when it can be delivered as the node wrote it."""
     text = line.lstrip()
     if not text:
         raise BadLine("blank line")
     try:
-        value, _ = _DECODER.raw_decode(text)
-    except json.JSONDecodeError as e:
+        common = _common_layout(text)
+    except (ValueError, RecursionError) as e:
         raise BadLine(f"not JSON: {e}") from None
-    if not isinstance(value, dict):
+    if common is not None:
+        value, spans = common
+    elif text[0] == "{":
+        try:
+            value, spans = _object_with_spans(text)
+        except (ValueError, RecursionError) as e:
+            raise BadLine(f"not JSON: {e}") from None
+    else:
+        try:
+            value, _ = _DECODER.raw_decode(text)
+        except (json.JSONDecodeError, RecursionError) as e:
+            raise BadLine(f"not JSON: {e}") from None
         raise BadLine(f"not a JSON object: {line.strip()[:200]}")
     extra = set(value) - _ENVELOPE_KEYS
     if extra:
@@ -52,11 +140,89 @@ def parse_line(line: str) -> dict:
     if "id" in value and not (isinstance(value["id"], int) and not isinstance(value["id"], bool)):
         raise BadLine("id must be an integer")
     body = value.get("body")
+    raw_body = None
     if body is None:
         body = {}
-    if not isinstance(body, dict):
+    elif not isinstance(body, dict):
         raise BadLine("body must be a JSON object")
-    return {"src": value["src"], "dest": value["dest"], "body": body}
+    else:
+        start, end = spans["body"]
+        raw_body = text[start:end]
+    return {"src": value["src"], "dest": value["dest"], "body": body}, raw_body
+
+
+def delivery_line(msg: dict) -> bytes:
+    """The bytes written to a node's stdin for ``msg``."""
+    raw_body = msg.raw_body if type(msg) is Envelope else None
+    if raw_body is None:
+        return (json.dumps(msg, separators=(",", ":")) + "\n").encode()
+    # Ids are names the harness registered (n1, c4, lin-kv): nothing to escape.
+    return f'{{"id":{msg["id"]},"src":"{msg["src"]}","dest":"{msg["dest"]}","body":{raw_body}}}\n'.encode()
+
+
+class _NodeProtocol(asyncio.subprocess.SubprocessStreamProtocol):
+    """Hands stdout bytes straight to the node, and says when the process itself exits."""
+
+    def __init__(self, node: NodeProcess, limit: int, loop: asyncio.AbstractEventLoop):
+        super().__init__(limit=limit, loop=loop)
+        self.node = node
+        self.exited = loop.create_future()
+
+    def pipe_data_received(self, fd: int, data: bytes) -> None:
+        if fd == 1:
+            self.node._stdout_data(data)
+        else:
+            super().pipe_data_received(fd, data)
+
+    def process_exited(self) -> None:
+        status = self._transport.get_returncode()
+        super().process_exited()
+        if not self.exited.done():
+            self.exited.set_result(status)
+
+
+def _processes() -> dict[int, int]:
+    """pid -> parent pid of every process we can see (Linux /proc; empty elsewhere)."""
+    parents = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return parents
+    for name in entries:
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat", "rb") as f:
+                    stat = f.read()
+                parents[int(name)] = int(stat[stat.rindex(b")") + 2:].split()[1])
+            except (OSError, ValueError, IndexError):
+                pass
+    return parents
+
+
+def _marked(pid: int, mark: bytes) -> bool:
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as f:
+            return mark in f.read().split(b"\0")
+    except OSError:
+        return False
+
+
+def node_processes(root: int, mark: str) -> set[int]:
+    """Every visible process descended from ``root`` or carrying ``mark`` in its environment."""
+    parents = _processes()
+    children: dict[int, list[int]] = {}
+    for pid, ppid in parents.items():
+        children.setdefault(ppid, []).append(pid)
+    found, todo = set(), [root]
+    while todo:
+        pid = todo.pop()
+        if pid not in found:
+            found.add(pid)
+            todo += children.get(pid, ())
+    me = os.getpid()
+    needle = mark.encode()
+    found |= {pid for pid in parents if pid not in found and pid != me and _marked(pid, needle)}
+    return found
 
 
 class NodeProcess:
@@ -71,48 +237,79 @@ class NodeProcess:
         self.echo_stderr = echo_stderr
         self.proc: asyncio.subprocess.Process | None = None
         self.stderr_tail: deque[str] = deque(maxlen=32)
-        self.stdout_tail: deque[str] = deque(maxlen=32)
         self.silenced: str | None = None    # why stdout stopped being read
         self.exit_status: int | None = None  # set when the process exits on its own
         self.killed = False
+        self.mark = f"{MARK}={os.getpid()}-{id(self)}-{node_id}"
+        self._protocol: _NodeProtocol | None = None
+        self._partial = bytearray()          # an incomplete last stdout line
+        self._outbox: list[bytes] = []       # stdin writes waiting for this turn's flush
         self._tasks: list[asyncio.Task] = []
 
     async def start(self) -> None:
-        self.proc = await asyncio.create_subprocess_exec(
-            *self.argv, cwd=self.workdir, limit=LINE_LIMIT,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE, start_new_session=True)
         loop = asyncio.get_running_loop()
-        self._tasks = [loop.create_task(self._read_stdout()), loop.create_task(self._read_stderr()),
-                       loop.create_task(self._watch_exit())]
+        name, value = self.mark.split("=", 1)
+        transport, self._protocol = await loop.subprocess_exec(
+            lambda: _NodeProtocol(self, LINE_LIMIT, loop), *self.argv, cwd=self.workdir,
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE, start_new_session=True, env={**os.environ, name: value})
+        self.proc = asyncio.subprocess.Process(transport, self._protocol, loop)
+        self._tasks = [loop.create_task(self._read_stderr()), loop.create_task(self._watch_exit())]
 
+    # --- stdin -------------------------------------------------------------------------
     def deliver(self, msg: dict) -> None:
-        """Write one message to the node's stdin; a dead node's stdin is ignored (spec §2.8)."""
+        """Queue one message for the node's stdin; a dead node's stdin is ignored (spec §2.8)."""
+        if not self._outbox:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self._outbox.append(delivery_line(msg))
+
+    def _flush(self) -> None:
+        data, self._outbox = b"".join(self._outbox), []
         stdin = self.proc.stdin if self.proc else None
         if stdin is None or stdin.is_closing():
             return
         try:
-            stdin.write((json.dumps(msg, separators=(",", ":")) + "\n").encode())
+            stdin.write(data)
         except (BrokenPipeError, ConnectionResetError, RuntimeError):
             pass
 
-    async def _read_stdout(self) -> None:
-        reader = self.proc.stdout
-        while True:
-            try:
-                raw = await reader.readline()
-            except (ValueError, asyncio.LimitOverrunError):
-                self._silence(f"a stdout line longer than {LINE_LIMIT} bytes")
+    # --- stdout ------------------------------------------------------------------------
+    def _stdout_data(self, data: bytes) -> None:
+        if self.silenced:
+            return
+        if self._partial:
+            if b"\n" not in data:
+                self._partial += data
+                self._check_partial()
                 return
-            if not raw:
+            self._partial += data
+            data, self._partial = bytes(self._partial), bytearray()
+        lines = data.split(b"\n")
+        tail = lines.pop()
+        for raw in lines:
+            if len(raw) > LINE_LIMIT:
+                self._partial = bytearray(raw)
+                self._check_partial()
                 return
-            line = raw.decode("utf-8", errors="replace")
-            self.stdout_tail.append(line.rstrip("\n"))
-            try:
-                self.network.send(parse_line(line))
-            except (BadLine, UnknownId) as e:
-                self._silence(f"{e} in line {line.strip()[:300]!r}", line, str(e))
+            self._line(raw)
+            if self.silenced:
                 return
+        if tail:
+            self._partial = bytearray(tail)
+            self._check_partial()
+
+    def _check_partial(self) -> None:
+        if len(self._partial) > LINE_LIMIT:
+            self._partial = bytearray()
+            self._silence(f"a stdout line longer than {LINE_LIMIT} bytes")
+
+    def _line(self, raw: bytes) -> None:
+        line = raw.decode("utf-8", errors="replace")
+        try:
+            msg, raw_body = _parse(line)
+            self.network.send(msg, raw_body)
+        except (BadLine, UnknownId) as e:
+            self._silence(f"{e} in line {line.strip()[:300]!r}", line, str(e))
 
     def _silence(self, why: str, line: str = "", error: str = "") -> None:
         self.silenced = why
@@ -121,7 +318,11 @@ class NodeProcess:
             return diagnostics.bad_line(self.id, line, error)
         self.log(f"WARN node {self.id} printed a line Maelstrom rejects: {why}. "
                  f"As in Maelstrom, nothing more is read from {self.id}'s stdout for the rest of the run.")
+        pipe = self.proc._transport.get_pipe_transport(1) if self.proc else None
+        if pipe is not None:
+            pipe.pause_reading()   # the node blocks once the pipe is full, as in Maelstrom
 
+    # --- stderr and exit ---------------------------------------------------------------
     async def _read_stderr(self) -> None:
         with open(self.log_path, "a", encoding="utf-8") as out:
             while True:
@@ -138,14 +339,19 @@ class NodeProcess:
                 if self.echo_stderr:
                     self.log(f"[{self.id} stderr] {line}")
 
+    async def exited(self) -> int:
+        """The node's exit status, once the process itself has exited: a child left behind
+        may keep its pipes open, so those say nothing."""
+        return await asyncio.shield(self._protocol.exited)
+
     async def _watch_exit(self) -> None:
-        status = await self.proc.wait()
+        status = await self.exited()
         if not self.killed:
             self.exit_status = status
             diagnostics = getattr(self.network, "diagnostics", None)
             if diagnostics is None:
                 return self.log(f"WARN node {self.id} exited with status {status} during the run")
-            await asyncio.wait(self._tasks[1:2], timeout=0.5)   # its last words on stderr
+            await asyncio.wait(self._tasks[:1], timeout=0.5)   # its last words on stderr
             diagnostics.node_exited(self.id, status, self.stderr_tail[-1] if self.stderr_tail else None)
 
     def crash_report(self) -> str:
@@ -153,29 +359,25 @@ class NodeProcess:
         return f"node {self.id} exited with status {self.exit_status}; last lines of its stderr:\n{tail}"
 
     async def kill(self) -> None:
-        """SIGKILL the node's whole process group and wait up to 5 s (spec §1 step 9)."""
+        """SIGKILL the node, its process group and whatever it spawned, and wait up to 5 s
+        for the node itself (spec §1 step 9)."""
         if self.proc is None:
             return
-        self.killed = self.exit_status is None
-        if self.proc.returncode is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            try:
-                await asyncio.wait_for(self.proc.wait(), 5)
-            except asyncio.TimeoutError:
-                self.log(f"WARN node {self.id} did not die within 5 s of SIGKILL")
-        else:
-            # The leader is gone; anything it spawned in its session must still go.
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+        self.killed = self.exit_status is None and self.proc.returncode is None
+        # Off the event loop: deliveries to the other nodes go on meanwhile.
+        spawned = await asyncio.to_thread(node_processes, self.proc.pid, self.mark)
+        for pid in spawned | {self.proc.pid}:
+            for kill in (os.killpg, os.kill):
+                try:
+                    kill(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+        try:
+            await asyncio.wait_for(asyncio.shield(self._protocol.exited), 5)
+        except asyncio.TimeoutError:
+            self.log(f"WARN node {self.id} did not die within 5 s of SIGKILL")
         for t in self._tasks:
             if not t.done():
                 t.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        for stream in (self.proc.stdin,):
-            if stream is not None and not stream.is_closing():
-                stream.close()
+        self.proc._transport.close()

@@ -28,7 +28,7 @@ from .diagnostics import Diagnostics
 from .edn import dumps as edn_dumps
 from .errors import RPCError, RPCTimeout
 from .interpreter import RECOVERY_S, Interpreter
-from .network import Latency, Network
+from .network import Latency, Network, lateness_warning
 from .options import Options
 from .process import NodeProcess
 from .services import make_services
@@ -215,7 +215,7 @@ class Run:
         loop = asyncio.get_running_loop()
         rpc = loop.create_task(client.rpc(
             {"type": "init", "node_id": node_id, "node_ids": list(self.opts.nodes)}, timeout=INIT_TIMEOUT_S))
-        exited = loop.create_task(proc.proc.wait())
+        exited = loop.create_task(proc.exited())
         try:
             done, _ = await asyncio.wait({rpc, exited}, timeout=SILENT_STDOUT_WARNING_S,
                                          return_when=asyncio.FIRST_COMPLETED)
@@ -253,7 +253,7 @@ class Run:
         proc.killed = True   # this exit is ours, not the node's
         proc.proc.stdin.close()
         try:
-            await asyncio.wait_for(proc.proc.wait(), FLUSH_PROBE_S)
+            await asyncio.wait_for(proc.exited(), FLUSH_PROBE_S)
         except asyncio.TimeoutError:
             pass
         await asyncio.sleep(0.1)   # let its last stdout lines be read
@@ -346,6 +346,10 @@ class Run:
         silenced = {p.id: p.silenced for p in self.nodes.values() if p.silenced}
         harness = {"valid?": True, "seed": self.seed,
                    "delivery-lateness-ms": _quantiles_ms(self.network.lateness_s)}
+        warning = lateness_warning(harness["delivery-lateness-ms"])
+        if warning:
+            harness["lateness-warning"] = warning
+            self.log(f"WARN {warning}")
         if silenced:
             harness["silenced-nodes"] = silenced
         if self.diagnostics.mistakes:

@@ -72,7 +72,8 @@ class Workload:
     def final_ops(self, thread: int) -> Iterator[dict]:
         """The final-phase ops of one thread, invoked one after another on that thread.
         Produced lazily, so a generator may look at what ``update`` has seen meanwhile.
-        An op may carry ``"_sleep": seconds`` to wait before it is invoked."""
+        An op may carry ``"_gap": seconds``: it is invoked no sooner than that long after the
+        previous op of the same thread was invoked (Jepsen's stagger)."""
         yield {"f": "read", "value": None, "final?": True}
 
     async def invoke(self, client: Client, op: dict) -> dict:

@@ -11,7 +11,9 @@ The op stream is Jepsen's kafka generator with transactions of length one:
 * a separate stream of ``crash`` ops (about one per client every 30 s) is merged in.
 
 The final phase gives every thread a fresh client that seeks to the beginning of every
-key and polls until it has read up to the highest offset seen during the main phase.
+key and polls until it has read up to the highest offset seen during the main phase; each
+poll is invoked a uniform [0, 0.4) s after the previous one was (or when it completes, if
+later), as Jepsen's ``final-polls`` with ``(gen/stagger 1/5)`` does.
 
 The client keeps one offsets map (key -> next offset to poll) per client id; a crash
 replaces the client, so the new one starts empty. The checker lives in kafka_checker.py.
@@ -28,7 +30,7 @@ from .kafka_checker import check_kafka, max_poll_offsets, max_send_offsets
 ASSIGN_PROBABILITY = 1 / 64          # Jepsen 0.3.7 (0.3.1 used 1/8)
 UNPOLLED_ASSIGN_PROBABILITY = 1 / 3
 CRASH_INTERVAL_S = 30.0              # mean seconds between crashes of one client
-FINAL_POLL_GAP_S = 0.4               # final polls are spaced uniformly on [0, 0.4) s
+FINAL_POLL_GAP_S = 0.4               # (gen/stagger 1/5): a final poll goes [0, 0.4) s after the last one went
 DEFAULT_KEY_COUNT = 10
 
 
@@ -171,10 +173,10 @@ class Kafka(Workload):
             return
         yield {"f": "crash", "value": None}
         yield {"f": "assign", "value": list(self.final_target), "seek-to-beginning?": True}
-        sleep = 0.0
+        gap = 0.0
         while remaining:
-            yield {"f": "poll", "value": [["poll"]], "poll-ms": 1000, "_sleep": sleep}
-            sleep = self.rng.uniform(0, FINAL_POLL_GAP_S)
+            yield {"f": "poll", "value": [["poll"]], "poll-ms": 1000, "_gap": gap}
+            gap = self.rng.uniform(0, FINAL_POLL_GAP_S)
 
     # --- client ---------------------------------------------------------------------------
     async def invoke(self, client, op):
