@@ -10,7 +10,8 @@ W)))``. Three rules of ``jepsen.generator`` decide when something is invoked:
   client stream with no free thread is ``:pending`` and never holds the nemesis back; equal
   times are a coin toss.
 * ``TimeLimit``: nothing whose time is at or past the cutoff is released, and once the soonest
-  op of the merged stream is, the phase is over.
+  op of the merged stream is, the phase is over: unless client ops are in flight, since the
+  interpreter asks again after each completion (``jepsen.generator.interpreter/run!``).
 
 Every function takes ``now`` so the rules can be tested on a fake clock.
 """
@@ -60,7 +61,10 @@ def next_step(now: float, cutoff: float, client: float | str | None, nemesis: fl
         time, action = min(candidates)
     time = max(time, now)
     if time >= cutoff:
-        return Step("done")
+        # TimeLimit yields nil; but Jepsen's interpreter, given nil while ops are still in
+        # flight, asks the same generator again after the next completion, and a client
+        # stream that was only pending may then have an op due before the cutoff.
+        return Step("wait") if client == PENDING else Step("done")
     if time > now:
         return Step("wait", time)
     return Step(action)
