@@ -16,7 +16,7 @@ Cost: one write and one read, four messages per node per round, 12 a second for 
 
 Why the final reads are exact. seq-kv may answer a node from an old state, but never from one
 older than the newest it has made or seen; and a request that changes the state is applied to
-the newest state, which moves the node's view there (spec §7.3). Every write here changes the
+the newest state, which moves the node's view there (docs/maelstrom.md §7.3). Every write here changes the
 state, even when no count has moved, because it carries the node's round number, which grows.
 So a read after a node's own write sees every write that seq-kv applied before that write.
 Adds stop at the end of the main phase. Within a round every node has written its final count;

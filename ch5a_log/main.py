@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Challenge 5a, single-node Kafka-style log: append messages to per-key logs, serve them
-from any offset, and remember how far consumers have committed (spec §6.7).
+from any offset, and remember how far consumers have committed (docs/maelstrom.md §6.7).
 
 On a single node each key's log is just a list, and a message's offset is its index in it.
 Offsets are therefore dense from 0 and never reused, which is what the checker's rules

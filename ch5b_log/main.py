@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Challenge 5b, multi-node Kafka-style log: every key's log lives in lin-kv (spec §6.7, §7.2).
+"""Challenge 5b, multi-node Kafka-style log: every key's log lives in lin-kv (docs/maelstrom.md §6.7, §7.2).
 
 Each key's log is one lin-kv value, the JSON list of its messages under ``log/<key>``; a
 message's offset is its index. A send appends with compare-and-set, from the list this node
@@ -18,7 +18,7 @@ Committed offsets are raised in memory at once and in lin-kv (``committed/<key>`
 in batches a little later: a consumer that resumes from a lagging offset only polls again.
 
 A send gives up after ``SEND_DEADLINE_S``, inside the client's 5 s (a late reply silences the
-node, spec §2.8). A CAS that timed out may have been applied, hence error 0 (indefinite); if
+node, docs/maelstrom.md §2.8). A CAS that timed out may have been applied, hence error 0 (indefinite); if
 every CAS was refused, nothing was appended, hence error 11 (definite).
 """
 import asyncio

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Challenge 5c, efficient multi-node Kafka-style log: each key has an owner node, which
-alone hands out its offsets and copies its log to the other nodes in batches (spec §6.7).
+alone hands out its offsets and copies its log to the other nodes in batches (docs/maelstrom.md §6.7).
 
 *Ownership.* Key ``k`` belongs to ``node_ids[k mod N]`` (a hash for other keys), which alone
 appends to the key's log, a plain list: offsets are dense from 0 and unique. A send arriving

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Challenge 6a, single-node transactions: a key/value store whose clients send whole
-transactions of register reads and writes (spec §6.9).
+transactions of register reads and writes (docs/maelstrom.md §6.9).
 
 A transaction is a list of micro-ops ``[f, key, value]``, executed in order: ``["r", k,
 null]`` reads k (``null`` if it was never written) and is answered with the value filled

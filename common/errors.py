@@ -1,4 +1,4 @@
-"""Maelstrom's error codes, and the exception a failed RPC raises (spec §2.6).
+"""Maelstrom's error codes, and the exception a failed RPC raises (docs/maelstrom.md §2.6).
 
 One exception class, `RPCError`, carries the code and text of an error reply. The few codes a
 node routinely branches on get subclasses, so that ``except KeyDoesNotExist:`` reads as what

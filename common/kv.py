@@ -1,4 +1,4 @@
-"""A client for Maelstrom's key/value services: lin-kv, seq-kv and lww-kv (spec §7).
+"""A client for Maelstrom's key/value services: lin-kv, seq-kv and lww-kv (docs/maelstrom.md §7).
 
 Each call is one RPC to the service. Failures arrive as exceptions from `common.errors`:
 `KeyDoesNotExist` (20), `PreconditionFailed` (22), `RPCTimeout` (0), or a plain `RPCError`.

@@ -1,7 +1,7 @@
 """The Maelstrom node runtime that every challenge node is built on.
 
 A node is a process that reads one JSON message per line on stdin and writes one per line on
-stdout (spec §2). This module turns that into message handlers::
+stdout (docs/maelstrom.md §2). This module turns that into message handlers::
 
     node = Node()
 
@@ -29,7 +29,7 @@ good at, waiting, and the per-message path is ordinary function calls:
 * each line is decoded and dispatched at once: plain handlers are called inline, and only
   coroutine handlers become tasks;
 * each outgoing message is written straight to the stdout file descriptor with ``os.write``.
-  Nothing is buffered, so every line is flushed the moment it is sent (spec §2.5).
+  Nothing is buffered, so every line is flushed the moment it is sent (docs/maelstrom.md §2.5).
 
 The event loop's overhead is thus paid per chunk of input, not per message.
 
@@ -72,7 +72,7 @@ Handler = Callable[["Message"], None] | Callable[["Message"], Awaitable[None]]
 F = TypeVar("F", bound=Callable[..., Any])
 
 # Compact output, and no NaN/Infinity: Maelstrom's parser rejects them and would then stop
-# reading this node's stdout for good (spec §2.8).
+# reading this node's stdout for good (docs/maelstrom.md §2.8).
 _encode = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
 _READ_SIZE = 1 << 16  # a full pipe buffer
 

@@ -1,4 +1,4 @@
-"""The lin-kv checker (spec §6.8) on hand-made histories of compare-and-set registers.
+"""The lin-kv checker (docs/maelstrom.md §6.8) on hand-made histories of compare-and-set registers.
 
 Each history is a sequence of events ``(type, process, f, value)`` in real-time order; a
 read's invoke carries nil and its ok the value read. Each test says what Knossos'

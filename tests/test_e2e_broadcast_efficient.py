@@ -1,5 +1,5 @@
 """Challenges 3d and 3e end to end on the harness, with the official command
-(shared/challenges.md): 25 nodes, 100 ops/s, 100 ms between nodes, then the same under
+(the challenge table in README.md): 25 nodes, 100 ops/s, 100 ms between nodes, then the same under
 partitions. The challenges' own limits are asserted here; the nodes' tighter targets are
 measured by `make bench` and reported, not asserted, so that a loaded machine cannot fail them."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Challenges 1 to 3c end to end on the harness, with their official parameters (shared/challenges.md)."""
+"""Challenges 1 to 3c end to end on the harness, with their official parameters (the challenge table in README.md)."""
 from __future__ import annotations
 
 import unittest

@@ -1,4 +1,4 @@
-"""Challenge 4 end to end on the harness, with the official command (shared/challenges.md):
+"""Challenge 4 end to end on the harness, with the official command (the challenge table in README.md):
 three nodes sharing a grow-only counter through seq-kv, under partitions. Every final read
 must be exactly the total of the acknowledged adds."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Challenges 5a-5c end to end on the harness: the official runs (shared/challenges.md), the
+"""Challenges 5a-5c end to end on the harness: the official runs (the challenge table in README.md), the
 multi-node logs under partitions, and deliberately broken logs that must be caught."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The lin-kv workload end to end (spec §6.8): verdicts on nodes whose linearizability is
+"""The lin-kv workload end to end (docs/maelstrom.md §6.8): verdicts on nodes whose linearizability is
 known, with short runs of the issue's command (3 nodes, --concurrency 2n, --rate 100)."""
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ class WrongNodes(unittest.TestCase):
 
     def test_a_proxy_to_seq_kv_is_not_linearizable(self):
         # seq-kv serves each node some state at least as new as the last one it saw, often
-        # an old one (spec §7.3), so a read through one node misses a write that completed
+        # an old one (docs/maelstrom.md §7.3), so a read through one node misses a write that completed
         # through another before the read began: a stale read, which Knossos rejects.
         self.assertNotLinearizable(lin_kv(PROXY, 3, 10, "seq-kv"))
 

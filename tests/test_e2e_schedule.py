@@ -41,15 +41,16 @@ class ScheduleUnderSlowNodes(unittest.TestCase):
 class FinalReadOrder(unittest.TestCase):
     def test_a_node_that_forwards_only_to_the_last_node_is_invalid_on_most_seeds(self):
         # Under Maelstrom the last final read lands on a random node, so this node is caught
-        # unless that read happens to go to the hub (1 time in 5 here).
+        # unless that read happens to go to the hub: 1 time in 5. Ten seeds, of which at least
+        # five must fail (with final reads in thread order none would); the chance that a
+        # faithful harness still sees fewer than five is 0.6 %.
         def verdict(seed: int):
             run = run_harness("-w", "broadcast", "--bin", node(BROKEN + "broadcast_to_last_node.py"),
                               "--node-count", "5", "--time-limit", "2", "--rate", "20", "--seed", str(seed))
             return run.results["workload"]["valid?"] if run.results else run.stderr
         with ThreadPoolExecutor(5) as pool:
-            verdicts = list(pool.map(verdict, range(1, 6)))
-        self.assertGreaterEqual(verdicts.count(False), 3, verdicts)
-
+            verdicts = list(pool.map(verdict, range(1, 11)))
+        self.assertGreaterEqual(verdicts.count(False), 5, verdicts)
 
 if __name__ == "__main__":
     unittest.main()

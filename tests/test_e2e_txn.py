@@ -1,5 +1,5 @@
 """Challenges 6a to 6c end to end on the harness, with their official parameters
-(shared/challenges.md), and the broken transaction nodes getting the verdicts the
+(the challenge table in README.md), and the broken transaction nodes getting the verdicts the
 txn-rw-register checker can give them."""
 from __future__ import annotations
 

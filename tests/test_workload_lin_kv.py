@@ -1,4 +1,4 @@
-"""The lin-kv workload's generator and client (spec §6.8), without nodes or the engine."""
+"""The lin-kv workload's generator and client (docs/maelstrom.md §6.8), without nodes or the engine."""
 from __future__ import annotations
 
 import asyncio

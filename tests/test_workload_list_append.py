@@ -1,4 +1,4 @@
-"""The txn-list-append workload (spec §6.10): its name, generator and client. The generator
+"""The txn-list-append workload (docs/maelstrom.md §6.10): its name, generator and client. The generator
 is txn-rw-register's with appends for writes (tests/test_workload_txn.py tests its
 distributions); here, what list-append changes."""
 from __future__ import annotations

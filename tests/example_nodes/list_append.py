@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """A correct txn-list-append node for one node: a map of keys to lists, each transaction
-applied whole and alone (spec §6.10).
+applied whole and alone (docs/maelstrom.md §6.10).
 
 ``["r", k, null]`` is answered with k's whole list (``null`` if nothing was ever appended
 to it); ``["append", k, v]`` adds v at the end of k's list, creating it, and is answered

@@ -1,4 +1,4 @@
-"""Runs the workload's ops against the cluster and records the history (spec §5).
+"""Runs the workload's ops against the cluster and records the history (docs/maelstrom.md §5).
 
 Threads 0..C-1 each talk to node ``nodes[t mod N]``; a thread starts as process ``t`` and
 becomes ``process + C`` after every ``info`` completion. Main-phase client ops are spaced

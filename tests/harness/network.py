@@ -1,4 +1,4 @@
-"""The simulated network (spec §4): per-recipient delivery by deadline, partitions, journal.
+"""The simulated network (docs/maelstrom.md §4): per-recipient delivery by deadline, partitions, journal.
 
 Every registered id (node, client, service) has a priority queue ordered by delivery
 deadline and one delivery task. The task takes the head, drops it if the receiver
@@ -45,7 +45,7 @@ def is_client(node_id: str) -> bool:
 
 
 class Latency:
-    """Inter-node latency in whole milliseconds (spec §4.2)."""
+    """Inter-node latency in whole milliseconds (docs/maelstrom.md §4.2)."""
 
     def __init__(self, mean_ms: int, dist: str, rng: random.Random):
         self.mean, self.dist, self.rng = mean_ms, dist, rng
@@ -111,7 +111,7 @@ class Network:
         inbox.task = asyncio.get_running_loop().create_task(self._run(inbox), name=f"deliver-{node_id}")
 
     def unregister(self, node_id: str) -> None:
-        """Remove an id; messages still queued for it vanish uncounted (spec §9)."""
+        """Remove an id; messages still queued for it vanish uncounted (docs/maelstrom.md §9)."""
         inbox = self.inboxes.pop(node_id, None)
         if inbox and inbox.task:
             inbox.task.cancel()

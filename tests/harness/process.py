@@ -1,4 +1,4 @@
-"""Node processes (spec §2.1, §2.8): launch, read stdout into the network, log stderr, kill.
+"""Node processes (docs/maelstrom.md §2.1, §2.8): launch, read stdout into the network, log stderr, kill.
 
 A node is started from ``--bin`` directly (no shell) in a temporary working directory.
 Each stdout line must be exactly one JSON message; the first line that is not (bad JSON,
@@ -258,7 +258,7 @@ class NodeProcess:
 
     # --- stdin -------------------------------------------------------------------------
     def deliver(self, msg: dict) -> None:
-        """Queue one message for the node's stdin; a dead node's stdin is ignored (spec §2.8)."""
+        """Queue one message for the node's stdin; a dead node's stdin is ignored (docs/maelstrom.md §2.8)."""
         if not self._outbox:
             asyncio.get_running_loop().call_soon(self._flush)
         self._outbox.append(delivery_line(msg))
@@ -360,7 +360,7 @@ class NodeProcess:
 
     async def kill(self) -> None:
         """SIGKILL the node, its process group and whatever it spawned, and wait up to 5 s
-        for the node itself (spec §1 step 9)."""
+        for the node itself (docs/maelstrom.md §1 step 9)."""
         if self.proc is None:
             return
         self.killed = self.exit_status is None and self.proc.returncode is None

@@ -1,4 +1,4 @@
-"""lin-kv (spec §6.8): independent linearizable registers, one per integer key.
+"""lin-kv (docs/maelstrom.md §6.8): independent linearizable registers, one per integer key.
 
 Clients send ``read {key}``, ``write {key, value}`` and ``cas {key, from, to}`` and expect
 ``read_ok {value}``, ``write_ok`` and ``cas_ok``. Errors 20 (no such key) and 22 (``from``

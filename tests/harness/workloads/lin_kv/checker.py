@@ -1,4 +1,4 @@
-"""Is a history of one compare-and-set register linearizable? (Knossos' question, spec §6.8)
+"""Is a history of one compare-and-set register linearizable? (Knossos' question, docs/maelstrom.md §6.8)
 
 The register starts as nil. A write sets it; a cas ``[a b]`` needs it to hold ``a`` and
 sets ``b``; a read of ``v`` needs it to hold ``v``, and a read of nil constrains nothing.
@@ -256,7 +256,7 @@ class _Search:
 
 def check_independent(history: list[dict], max_configs: int = DEFAULT_MAX_CONFIGS) -> dict:
     """``jepsen.independent``'s checker: split client ops by the key of their ``[k v]``
-    value, check each key's register on its own, and merge (spec §6.8)."""
+    value, check each key's register on its own, and merge (docs/maelstrom.md §6.8)."""
     by_key: dict[Any, list[dict]] = {}
     for op in history:
         v = op.get("value")

@@ -1,4 +1,4 @@
-"""The op stream of lin-kv: Jepsen's independent-keys register generator (spec §6.8).
+"""The op stream of lin-kv: Jepsen's independent-keys register generator (docs/maelstrom.md §6.8).
 
 Threads are split into groups of 2N (N nodes); each group works on one key at a time,
 starting with keys 0, 1, ... in group order and taking the next unused key when its key is
