@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import random
 import resource
 import sys
@@ -57,7 +58,8 @@ async def one_rate(rate: float, size: int, seconds: float) -> dict:
         peers = ",".join(n for n in NODES if n != node)
         argv = [sys.executable, str(FLOOD), node, peers, str(rate / len(NODES)), str(size), str(seconds)]
         proc = NodeProcess(node, argv, workdir, Path(workdir) / f"{node}.log", network, lambda line: None)
-        network.register(node, proc.deliver)
+        # Newer harnesses batch a node's stdin writes until the network's flush.
+        network.register(node, proc.deliver, *([proc.flush] if hasattr(proc, "flush") else []))
         procs.append(proc)
     for proc in procs:
         await proc.start()
@@ -79,6 +81,7 @@ async def one_rate(rate: float, size: int, seconds: float) -> dict:
 
 def ladder(rates: list[int], size: int, seconds: float) -> tuple[dict | None, list[dict]]:
     best, rows = None, []
+    gc.disable()   # as the harness's runner does for the length of a run
     for rate in rates:
         factory = precise_event_loop and (lambda: precise_event_loop(len(NODES)))
         with asyncio.Runner(loop_factory=factory) as runner:
@@ -87,9 +90,11 @@ def ladder(rates: list[int], size: int, seconds: float) -> tuple[dict | None, li
         print(f"  {rate:>6} msg/s x {size:>5} B: delivered {row['delivered']:>6}/{row['sent']:<6} "
               f"p99 {row['p99_ms']:7.2f} ms  max {row['max_ms']:7.2f} ms  "
               f"cpu {row['cpu_us_per_msg']:6.1f} us/msg  {'ok' if row['ok'] else 'FAILS'}", flush=True)
+        gc.collect()
         if not row["ok"]:
             break
         best = row
+    gc.enable()
     return best, rows
 
 

@@ -47,7 +47,7 @@ class DeliveredBytes(unittest.TestCase):
         msg, raw_body = _parse(line)
         envelope = Envelope(id=5, src=msg["src"], dest=msg["dest"], body=msg["body"])
         envelope.raw_body = raw_body
-        return delivery_line(envelope).decode()
+        return delivery_line(envelope)
 
     def test_a_body_reaches_the_receiver_as_its_sender_wrote_it(self):
         line = r'{ "body" : {"type": "gossip", "text": "d\u00e9j\u00e0 ' + "\u00e9t\u00e9" + r'"} , "src":"n1","dest":"n2"}'

@@ -1,11 +1,18 @@
 """The simulated network (docs/maelstrom.md §4): per-recipient delivery by deadline, partitions, journal.
 
 Every registered id (node, client, service) has a priority queue ordered by delivery
-deadline and one delivery task. The task takes the head, drops it if the receiver
-currently holds a grudge against the sender (the partition decision is made at take
-time, and a dropped message is never redelivered), otherwise sleeps until the deadline
-and delivers. One sleeping head blocks the messages behind it, as in Maelstrom. Like
-Maelstrom's ``recv!``, the sleep is the time left truncated to whole milliseconds.
+deadline, and takes one message at a time, as Maelstrom's per-node ``recv!`` loop does: it
+takes the head, drops it if the receiver currently holds a grudge against the sender (the
+partition decision is made at take time, and a dropped message is never redelivered),
+otherwise waits until the deadline and delivers. One waiting head blocks the messages
+behind it. Like Maelstrom's ``recv!``, the wait is the time left truncated to whole
+milliseconds.
+
+The wait is a timer callback on the event loop, not a task per receiver: a message costs
+the loop one wake-up for its arrival and one for its delivery. An idle receiver takes a
+message the moment it is sent (Maelstrom's waiting thread wakes at once). Everything due
+by the time one delivery is made goes out in the same turn, and the receiver's ``flush``
+(a node's stdin write) runs once after them.
 """
 from __future__ import annotations
 
@@ -20,6 +27,7 @@ from typing import Callable
 from .clock import Clock
 
 Deliver = Callable[[dict], None]
+Flush = Callable[[], None]
 
 
 LATENESS_WARNING_P99_MS = 10.0
@@ -81,10 +89,12 @@ class Envelope(dict):
 class Inbox:
     owner: str
     deliver: Deliver
+    flush: Flush | None = None
     heap: list = field(default_factory=list)
-    wakeup: asyncio.Event = field(default_factory=asyncio.Event)
-    last_delivery: int = 0      # time.monotonic_ns() of the last delivery
-    task: asyncio.Task | None = None
+    client: bool = False            # messages to and from clients have no latency
+    held: tuple | None = None       # the taken message, waiting for its delivery time
+    timer: asyncio.Handle | None = None
+    last_delivery: int = 0          # time.monotonic_ns() of the last delivery
 
 
 class Network:
@@ -105,22 +115,21 @@ class Network:
         self._seq = 0
 
     # --- membership -------------------------------------------------------------
-    def register(self, node_id: str, deliver: Deliver) -> None:
-        inbox = Inbox(node_id, deliver)
-        self.inboxes[node_id] = inbox
-        inbox.task = asyncio.get_running_loop().create_task(self._run(inbox), name=f"deliver-{node_id}")
+    def register(self, node_id: str, deliver: Deliver, flush: Flush | None = None) -> None:
+        """Deliver messages for ``node_id`` by calling ``deliver``; ``flush``, if given, runs
+        after each turn's deliveries (a node batches its stdin writes until then)."""
+        self.inboxes[node_id] = Inbox(node_id, deliver, flush, client=is_client(node_id))
 
     def unregister(self, node_id: str) -> None:
         """Remove an id; messages still queued for it vanish uncounted (docs/maelstrom.md §9)."""
         inbox = self.inboxes.pop(node_id, None)
-        if inbox and inbox.task:
-            inbox.task.cancel()
+        if inbox and inbox.timer:
+            inbox.timer.cancel()
 
     async def close(self) -> None:
-        tasks = [i.task for i in self.inboxes.values() if i.task]
-        for t in tasks:
-            t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        for inbox in self.inboxes.values():
+            if inbox.timer:
+                inbox.timer.cancel()
         self.inboxes.clear()
 
     # --- partitions ---------------------------------------------------------------
@@ -138,7 +147,8 @@ class Network:
         ``raw_body`` is the body's JSON text as its sender wrote it, if ``msg["body"]`` is
         exactly that: a node then receives those bytes instead of a re-encoding."""
         src, dest = msg["src"], msg["dest"]
-        if src not in self.inboxes:
+        source = self.inboxes.get(src)
+        if source is None:
             raise UnknownId(f"Invalid source for message {msg!r}")
         inbox = self.inboxes.get(dest)
         if inbox is None:
@@ -146,41 +156,73 @@ class Network:
         msg = Envelope(id=self._next_id, src=src, dest=dest, body=msg["body"])
         msg.raw_body = raw_body
         self._next_id += 1
-        delay_ms = 0 if is_client(src) or is_client(dest) else self.latency.draw_ms()
+        delay_ms = 0 if source.client or inbox.client else self.latency.draw_ms()
         now = time.monotonic_ns()
         self.journal.append(("send", now - self.clock.origin_ns, msg))
         if self.log_send:
             self.log(f":send {msg}")
         self._seq += 1
         heapq.heappush(inbox.heap, (now + delay_ms * MS, self._seq, now, msg))
-        if not inbox.wakeup.is_set():
-            inbox.wakeup.set()
+        if inbox.held is None:
+            self._take(inbox)
 
-    async def _run(self, inbox: Inbox) -> None:
-        heap, clock, journal = inbox.heap, self.clock, self.journal
-        lateness, deliver = self.lateness_s, inbox.deliver
-        while True:
-            if not heap:
-                inbox.wakeup.clear()
-                await inbox.wakeup.wait()
-                continue
-            deadline, _, sent, msg = heapq.heappop(heap)
-            if msg["src"] in self.grudge.get(inbox.owner, ()):
+    def _take(self, inbox: Inbox) -> None:
+        """Take the receiver's next message, unless it holds a grudge against the sender, and
+        set a timer for its delivery; with none left, the receiver is idle until a send."""
+        heap, grudge = inbox.heap, self.grudge.get(inbox.owner, ())
+        while heap:
+            entry = heapq.heappop(heap)
+            msg = entry[3]
+            if msg["src"] in grudge:
                 msg.raw_body = None
                 continue
-            taken = time.monotonic_ns()
-            pause = whole_ms(deadline - taken)
-            if pause > 0:
-                await asyncio.sleep(pause / 1000)
+            inbox.held = entry
+            pause = whole_ms(entry[0] - time.monotonic_ns())
+            loop = asyncio.get_running_loop()
+            inbox.timer = (loop.call_later(pause / 1000, self._deliver, inbox) if pause > 0
+                           else loop.call_soon(self._deliver, inbox))
+            return
+        inbox.held = inbox.timer = None
+
+    def _deliver(self, inbox: Inbox) -> None:
+        """Deliver the held message and every next one already due (taking each in turn, as
+        Maelstrom's loop does), then flush once and set the timer for the next."""
+        origin, journal, lateness, deliver = self.clock.origin_ns, self.journal, self.lateness_s, inbox.deliver
+        heap, grudge = inbox.heap, self.grudge.get(inbox.owner, ())
+        deadline, _, sent, msg = inbox.held
+        while True:
             now = time.monotonic_ns()
-            model_taken = max(sent, inbox.last_delivery)
+            # How late against the model: taken at max(send, previous delivery) -- the latter
+            # is Maelstrom's head-of-line blocking, not harness slowness -- plus whole_ms.
+            model_taken = sent if sent > inbox.last_delivery else inbox.last_delivery
             lateness.append((now - model_taken - whole_ms(deadline - model_taken) * MS) / 1e9)
             inbox.last_delivery = now
-            journal.append(("recv", now - clock.origin_ns, msg))
+            journal.append(("recv", now - origin, msg))
             if self.log_recv:
                 self.log(f":recv {msg}")
             try:
                 deliver(msg)
-            except Exception as e:  # a receiver's fault must not stop its delivery loop
+            except Exception as e:  # a receiver's fault must not stop its deliveries
                 self.log(f"WARN delivery to {inbox.owner} failed: {e!r}")
             msg.raw_body = None     # the journal keeps the parsed body only
+            pause = 0
+            while heap:
+                deadline, _, sent, msg = heapq.heappop(heap)
+                if msg["src"] not in grudge:
+                    pause = whole_ms(deadline - time.monotonic_ns())
+                    break
+                msg.raw_body = None
+            else:
+                msg = None
+            if msg is None or pause > 0:
+                break
+        if msg is None:
+            inbox.held = inbox.timer = None
+        else:
+            inbox.held = (deadline, 0, sent, msg)
+            inbox.timer = asyncio.get_running_loop().call_later(pause / 1000, self._deliver, inbox)
+        if inbox.flush is not None:
+            try:
+                inbox.flush()
+            except Exception as e:
+                self.log(f"WARN delivery to {inbox.owner} failed: {e!r}")

@@ -8,8 +8,8 @@ is never read again for the rest of the run. stderr goes line by line to
 
 Hot path: stdout bytes are split into lines as they arrive (no coroutine per line), each
 line is parsed once, and a message whose body the harness leaves as it is reaches its
-receiver with the sender's own body text; writes to a node's stdin are batched per turn
-of the event loop.
+receiver with the sender's own body text; the messages the network delivers to a node in one turn are written to its
+stdin in one go.
 
 A node has exited when its process has, even if a child it left behind still holds its
 pipes. At the end of a run the harness kills the node's process group, every process still
@@ -32,6 +32,7 @@ from typing import Callable
 from .network import Envelope, Network, UnknownId
 
 LINE_LIMIT = 64 * 1024 * 1024
+READ_SIZE = 64 * 1024
 _ENVELOPE_KEYS = {"src", "dest", "body", "id"}
 MARK = "GLOMERS_NODE"
 
@@ -93,9 +94,10 @@ def parse_line(line: str) -> dict:
     return _parse(line)[0]
 
 
-def _common_layout(line: str) -> tuple[dict, dict[str, tuple[int, int]]] | None:
-    """The envelope of a line laid out ``{"src":..,"dest":..,"body":{..}}``, as nearly every
-    node writes it, in one regex and one scan; None for any other layout."""
+def _common_layout(line: str) -> tuple[dict, str] | None:
+    """The envelope and body text of a line laid out ``{"src":..,"dest":..,"body":{..}}``,
+    as nearly every node writes it, in one regex and one scan; None for anything else,
+    which the general path then parses or rejects."""
     m = _SRC_DEST_BODY.match(line)
     if m is None:
         return None
@@ -105,9 +107,9 @@ def _common_layout(line: str) -> tuple[dict, dict[str, tuple[int, int]]] | None:
     except StopIteration:
         return None
     after = _AFTER_VALUE.match(line, end)
-    if after is None or after.group(1) != "}":
+    if after is None or after.group(1) != "}" or type(body) is not dict:
         return None
-    return {"src": m.group(1), "dest": m.group(2), "body": body}, {"body": (start, end)}
+    return {"src": m.group(1), "dest": m.group(2), "body": body}, line[start:end]
 
 
 def _parse(line: str) -> tuple[dict, str | None]:
@@ -120,8 +122,8 @@ def _parse(line: str) -> tuple[dict, str | None]:
     except (ValueError, RecursionError) as e:
         raise BadLine(f"not JSON: {e}") from None
     if common is not None:
-        value, spans = common
-    elif text[0] == "{":
+        return common
+    if text[0] == "{":
         try:
             value, spans = _object_with_spans(text)
         except (ValueError, RecursionError) as e:
@@ -151,13 +153,13 @@ def _parse(line: str) -> tuple[dict, str | None]:
     return {"src": value["src"], "dest": value["dest"], "body": body}, raw_body
 
 
-def delivery_line(msg: dict) -> bytes:
-    """The bytes written to a node's stdin for ``msg``."""
+def delivery_line(msg: dict) -> str:
+    """The line written to a node's stdin for ``msg``."""
     raw_body = msg.raw_body if type(msg) is Envelope else None
     if raw_body is None:
-        return (json.dumps(msg, separators=(",", ":")) + "\n").encode()
+        return json.dumps(msg, separators=(",", ":")) + "\n"
     # Ids are names the harness registered (n1, c4, lin-kv): nothing to escape.
-    return f'{{"id":{msg["id"]},"src":"{msg["src"]}","dest":"{msg["dest"]}","body":{raw_body}}}\n'.encode()
+    return f'{{"id":{msg["id"]},"src":"{msg["src"]}","dest":"{msg["dest"]}","body":{raw_body}}}\n'
 
 
 class _NodeProtocol(asyncio.subprocess.SubprocessStreamProtocol):
@@ -181,48 +183,50 @@ class _NodeProtocol(asyncio.subprocess.SubprocessStreamProtocol):
             self.exited.set_result(status)
 
 
-def _processes() -> dict[int, int]:
-    """pid -> parent pid of every process we can see (Linux /proc; empty elsewhere)."""
-    parents = {}
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return parents
-    for name in entries:
-        if name.isdigit():
+class ProcessTable:
+    """Every process we can see (Linux /proc; empty elsewhere): its parent, and the node mark
+    in its environment if it has one. Read once for a whole teardown, however many nodes."""
+
+    def __init__(self) -> None:
+        self.parents: dict[int, int] = {}
+        self.marks: dict[int, bytes] = {}
+        try:
+            entries = os.listdir("/proc")
+        except OSError:
+            return
+        prefix = MARK.encode() + b"="
+        me = os.getpid()
+        for name in entries:
+            if not name.isdigit() or int(name) == me:
+                continue
+            pid = int(name)
             try:
                 with open(f"/proc/{name}/stat", "rb") as f:
                     stat = f.read()
-                parents[int(name)] = int(stat[stat.rindex(b")") + 2:].split()[1])
+                self.parents[pid] = int(stat[stat.rindex(b")") + 2:].split()[1])
+                with open(f"/proc/{name}/environ", "rb") as f:
+                    environ = f.read()
             except (OSError, ValueError, IndexError):
-                pass
-    return parents
+                continue
+            at = environ.find(b"\0" + prefix)
+            if at >= 0 or environ.startswith(prefix):
+                start = at + 1 if at >= 0 else 0
+                end = environ.find(b"\0", start)
+                self.marks[pid] = environ[start:end if end >= 0 else len(environ)]
 
-
-def _marked(pid: int, mark: bytes) -> bool:
-    try:
-        with open(f"/proc/{pid}/environ", "rb") as f:
-            return mark in f.read().split(b"\0")
-    except OSError:
-        return False
-
-
-def node_processes(root: int, mark: str) -> set[int]:
-    """Every visible process descended from ``root`` or carrying ``mark`` in its environment."""
-    parents = _processes()
-    children: dict[int, list[int]] = {}
-    for pid, ppid in parents.items():
-        children.setdefault(ppid, []).append(pid)
-    found, todo = set(), [root]
-    while todo:
-        pid = todo.pop()
-        if pid not in found:
-            found.add(pid)
-            todo += children.get(pid, ())
-    me = os.getpid()
-    needle = mark.encode()
-    found |= {pid for pid in parents if pid not in found and pid != me and _marked(pid, needle)}
-    return found
+    def node_processes(self, root: int, mark: str) -> set[int]:
+        """Every process descended from ``root`` or carrying ``mark`` in its environment."""
+        children: dict[int, list[int]] = {}
+        for pid, ppid in self.parents.items():
+            children.setdefault(ppid, []).append(pid)
+        found, todo = set(), [root]
+        while todo:
+            pid = todo.pop()
+            if pid not in found:
+                found.add(pid)
+                todo += children.get(pid, ())
+        needle = mark.encode()
+        return found | {pid for pid, m in self.marks.items() if m == needle}
 
 
 class NodeProcess:
@@ -243,7 +247,7 @@ class NodeProcess:
         self.mark = f"{MARK}={os.getpid()}-{id(self)}-{node_id}"
         self._protocol: _NodeProtocol | None = None
         self._partial = bytearray()          # an incomplete last stdout line
-        self._outbox: list[bytes] = []       # stdin writes waiting for this turn's flush
+        self._outbox: list[str] = []         # stdin lines waiting for this turn's flush
         self._tasks: list[asyncio.Task] = []
 
     async def start(self) -> None:
@@ -254,17 +258,25 @@ class NodeProcess:
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE, start_new_session=True, env={**os.environ, name: value})
         self.proc = asyncio.subprocess.Process(transport, self._protocol, loop)
+        for fd in (1, 2):
+            # asyncio reads 256 KiB at a time: a buffer that size is mmap'ed and unmapped on
+            # every read, ten times the cost of reading a small line. A pipe holds 64 KiB.
+            transport.get_pipe_transport(fd).max_size = READ_SIZE
+        # asyncio passes each stdout chunk on through call_soon, a second turn of the loop
+        # per read; taking it straight from the pipe keeps the order and saves that turn.
+        transport.get_pipe_transport(1).get_protocol().data_received = self._stdout_data
         self._tasks = [loop.create_task(self._read_stderr()), loop.create_task(self._watch_exit())]
 
     # --- stdin -------------------------------------------------------------------------
     def deliver(self, msg: dict) -> None:
-        """Queue one message for the node's stdin; a dead node's stdin is ignored (docs/maelstrom.md §2.8)."""
-        if not self._outbox:
-            asyncio.get_running_loop().call_soon(self._flush)
+        """Queue one message for the node's stdin, written by the next ``flush``."""
         self._outbox.append(delivery_line(msg))
 
-    def _flush(self) -> None:
-        data, self._outbox = b"".join(self._outbox), []
+    def flush(self) -> None:
+        """Write the queued messages in one go; a dead node's stdin is ignored (docs/maelstrom.md §2.8)."""
+        if not self._outbox:
+            return
+        data, self._outbox = "".join(self._outbox).encode(), []
         stdin = self.proc.stdin if self.proc else None
         if stdin is None or stdin.is_closing():
             return
@@ -277,21 +289,37 @@ class NodeProcess:
     def _stdout_data(self, data: bytes) -> None:
         if self.silenced:
             return
+        end = data.rfind(b"\n")
+        if end < 0:
+            self._partial += data
+            return self._check_partial()
         if self._partial:
-            if b"\n" not in data:
-                self._partial += data
-                self._check_partial()
-                return
+            end += len(self._partial)
             self._partial += data
             data, self._partial = bytes(self._partial), bytearray()
+        if end > LINE_LIMIT:
+            return self._long_lines(data)
+        # One decode for every complete line: a newline byte is never inside a UTF-8 sequence.
+        lines = str(memoryview(data)[:end], "utf-8", "replace").split("\n")
+        for line in lines:
+            try:
+                msg, raw_body = _parse(line)
+                self.network.send(msg, raw_body)
+            except (BadLine, UnknownId) as e:
+                return self._silence(f"{e} in line {line.strip()[:300]!r}", line, str(e))
+        if end + 1 < len(data):
+            self._partial = bytearray(data[end + 1:])
+            self._check_partial()
+
+    def _long_lines(self, data: bytes) -> None:
+        """Lines that may be longer than LINE_LIMIT: checked one by one, in bytes."""
         lines = data.split(b"\n")
         tail = lines.pop()
         for raw in lines:
             if len(raw) > LINE_LIMIT:
                 self._partial = bytearray(raw)
-                self._check_partial()
-                return
-            self._line(raw)
+                return self._check_partial()
+            self._stdout_data(raw + b"\n")
             if self.silenced:
                 return
         if tail:
@@ -302,14 +330,6 @@ class NodeProcess:
         if len(self._partial) > LINE_LIMIT:
             self._partial = bytearray()
             self._silence(f"a stdout line longer than {LINE_LIMIT} bytes")
-
-    def _line(self, raw: bytes) -> None:
-        line = raw.decode("utf-8", errors="replace")
-        try:
-            msg, raw_body = _parse(line)
-            self.network.send(msg, raw_body)
-        except (BadLine, UnknownId) as e:
-            self._silence(f"{e} in line {line.strip()[:300]!r}", line, str(e))
 
     def _silence(self, why: str, line: str = "", error: str = "") -> None:
         self.silenced = why
@@ -358,15 +378,15 @@ class NodeProcess:
         tail = "\n".join(self.stderr_tail) or "(nothing on stderr)"
         return f"node {self.id} exited with status {self.exit_status}; last lines of its stderr:\n{tail}"
 
-    async def kill(self) -> None:
-        """SIGKILL the node, its process group and whatever it spawned, and wait up to 5 s
-        for the node itself (docs/maelstrom.md §1 step 9)."""
+    async def kill(self, table: ProcessTable | None = None) -> None:
+        """SIGKILL the node, its process group and whatever it spawned (found in ``table``,
+        read now if not given), and wait up to 5 s for the node itself (docs/maelstrom.md §1 step 9)."""
         if self.proc is None:
             return
         self.killed = self.exit_status is None and self.proc.returncode is None
-        # Off the event loop: deliveries to the other nodes go on meanwhile.
-        spawned = await asyncio.to_thread(node_processes, self.proc.pid, self.mark)
-        for pid in spawned | {self.proc.pid}:
+        if table is None:   # off the event loop: deliveries to the other nodes go on meanwhile
+            table = await asyncio.to_thread(ProcessTable)
+        for pid in table.node_processes(self.proc.pid, self.mark) | {self.proc.pid}:
             for kill in (os.killpg, os.kill):
                 try:
                     kill(pid, signal.SIGKILL)

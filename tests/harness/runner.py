@@ -32,7 +32,7 @@ from .errors import RPCError, RPCTimeout
 from .interpreter import RECOVERY_S, Interpreter
 from .network import Latency, Network, lateness_warning
 from .options import Options
-from .process import NodeProcess
+from .process import NodeProcess, ProcessTable
 from .services import make_services
 from .workloads import WORKLOAD_NAMES
 from .workloads import load as load_workload
@@ -202,7 +202,7 @@ class Run:
             proc = NodeProcess(node_id, [binary, *opts.bin_args], self.workdir,
                                logs / f"{node_id}.log", net, self.log, opts.log_stderr)
             self.nodes[node_id] = proc
-            net.register(node_id, proc.deliver)
+            net.register(node_id, proc.deliver, proc.flush)
         for proc in self.nodes.values():
             try:
                 await proc.start()
@@ -312,7 +312,9 @@ class Run:
             c.close()
         if self.network is not None:
             self.network.heal()
-        await asyncio.gather(*(p.kill() for p in self.nodes.values()), return_exceptions=True)
+        if self.nodes:
+            table = await asyncio.to_thread(ProcessTable)
+            await asyncio.gather(*(p.kill(table) for p in self.nodes.values()), return_exceptions=True)
         if self.network is not None:
             await self.network.close()
         shutil.rmtree(self.workdir, ignore_errors=True)
