@@ -25,7 +25,7 @@ from unittest import mock
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.harness.options import Options  # noqa: E402
-from tests.harness.workloads import kafka  # noqa: E402
+from tests.harness.workloads.kafka import workload as kafka_workload  # noqa: E402
 
 VERSIONS = {"Maelstrom 0.2.4 / Jepsen 0.3.7": 1 / 64, "Maelstrom 0.2.3 / Jepsen 0.3.1": 1 / 8}
 THREADS, RATE = 4, 1000
@@ -66,13 +66,14 @@ class Client:
 
 def one_run(assign_probability: float, seed: int, ops: int) -> tuple[Counter, Counter]:
     """The op kinds issued and the requests the client sent, for ``ops`` main-phase ops."""
-    workload = kafka.Kafka(Options(concurrency=THREADS, nodes=["n0", "n1"]), random.Random(seed))
+    workload = kafka_workload.Kafka(Options(concurrency=THREADS, nodes=["n0", "n1"]),
+                                    random.Random(seed))
     log, kinds = IdealLog(), Counter()
     processes = list(range(THREADS))
     clients = [Client(log, f"c{t}") for t in range(THREADS)]
     for i in range(ops):
         thread = i % THREADS
-        with mock.patch.object(kafka, "ASSIGN_PROBABILITY", assign_probability):
+        with mock.patch.object(kafka_workload, "ASSIGN_PROBABILITY", assign_probability):
             op = workload.next_op(i / RATE)
         kinds[op["f"]] += 1
         invoke = {**op, "type": "invoke", "process": processes[thread]}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import unittest
 
-from tests.harness.workloads.kafka_checker import check_kafka
+from tests.harness.workloads.kafka.checker import check_kafka
 
 
 class History:

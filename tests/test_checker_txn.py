@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import unittest
 
-from tests.harness.workloads import elle_rw
-from tests.harness.workloads.elle_rw import check, elle_check, prohibited_anomalies
+from tests.harness.workloads.txn_rw_register.checker import (check, elle_check, maelstrom_wrapper,
+                                                             prohibited_anomalies)
 
 RU, RC, SS = ["read-uncommitted"], ["read-committed"], ["strict-serializable"]
 
@@ -88,7 +88,7 @@ class Verdicts(unittest.TestCase):
     def test_wrapper_ignores_cycle_search_timeouts(self):
         elle = {"valid?": "unknown", "anomaly-types": ["cycle-search-timeout"],
                 "anomalies": {"cycle-search-timeout": [{"scc-size": 9000}]}}
-        self.assertEqual(elle_rw.maelstrom_wrapper(elle)["valid?"], True)
+        self.assertEqual(maelstrom_wrapper(elle)["valid?"], True)
 
     def test_value_written_by_two_committed_txns_and_read_is_unknown(self):
         result = check(history(ok(0, ("w", "x", 1)), ok(1, ("w", "x", 1)),

@@ -1,10 +1,10 @@
-"""Strongly connected components (tests/harness/workloads/graphs.py), which the kafka and
+"""Strongly connected components (tests/harness/workloads/elle/graphs.py), which the kafka and
 transaction checkers look for cycles in."""
 from __future__ import annotations
 
 import unittest
 
-from tests.harness.workloads.graphs import strongly_connected_components
+from tests.harness.workloads.elle.graphs import strongly_connected_components
 
 
 def components(edges: dict, vertices=None) -> list[list]:

@@ -9,7 +9,7 @@ from unittest import mock
 
 from tests.harness.errors import MalformedResponse, RPCError, RPCTimeout
 from tests.harness.options import Options
-from tests.harness.workloads import kafka
+from tests.harness.workloads.kafka import workload as kafka_workload
 from tests.harness.workloads.kafka import Kafka
 
 
@@ -107,12 +107,12 @@ class InterleavedAssigns(unittest.TestCase):
     def test_an_assign_takes_the_key_of_the_op_it_stands_in_for_which_comes_next(self):
         plain, interleaved = workload(seed=1), workload(seed=1)
         plain.next_op(0.0), interleaved.next_op(0.0)   # the first crashes
-        with mock.patch.object(kafka, "ASSIGN_PROBABILITY", 0.0):
+        with mock.patch.object(kafka_workload, "ASSIGN_PROBABILITY", 0.0):
             expected = plain.next_op(0.001)
-        with mock.patch.object(kafka, "ASSIGN_PROBABILITY", 1.0), \
-                mock.patch.object(kafka, "UNPOLLED_ASSIGN_PROBABILITY", 0.0):
+        with mock.patch.object(kafka_workload, "ASSIGN_PROBABILITY", 1.0), \
+                mock.patch.object(kafka_workload, "UNPOLLED_ASSIGN_PROBABILITY", 0.0):
             assign = interleaved.next_op(0.001)
-        with mock.patch.object(kafka, "ASSIGN_PROBABILITY", 0.0):
+        with mock.patch.object(kafka_workload, "ASSIGN_PROBABILITY", 0.0):
             deferred = interleaved.next_op(0.001)
         self.assertEqual(expected["f"], "send")   # seed 1 starts with a send
         self.assertEqual(assign, {"f": "assign", "value": [expected["value"][0][1]]})
@@ -127,8 +127,8 @@ class InterleavedAssigns(unittest.TestCase):
         w = workload()
         w.next_op(0.0)
         w.update({}, ok("send", [["send", "7", [3, 4]]]))
-        with mock.patch.object(kafka, "ASSIGN_PROBABILITY", 1.0), \
-                mock.patch.object(kafka, "UNPOLLED_ASSIGN_PROBABILITY", 1.0):
+        with mock.patch.object(kafka_workload, "ASSIGN_PROBABILITY", 1.0), \
+                mock.patch.object(kafka_workload, "UNPOLLED_ASSIGN_PROBABILITY", 1.0):
             assign = w.next_op(0.001)
         self.assertEqual(assign["value"][0], "7")
         self.assertEqual(assign["unseen"], {"7": {"polled": -1, "sent": 3}})
@@ -138,8 +138,8 @@ class InterleavedAssigns(unittest.TestCase):
         w.next_op(0.0)
         w.update({}, ok("send", [["send", "7", [3, 4]]]))
         w.update({}, ok("poll", [["poll", {"7": [[2, 3], [3, 4]]}]]))
-        with mock.patch.object(kafka, "ASSIGN_PROBABILITY", 1.0), \
-                mock.patch.object(kafka, "UNPOLLED_ASSIGN_PROBABILITY", 1.0):
+        with mock.patch.object(kafka_workload, "ASSIGN_PROBABILITY", 1.0), \
+                mock.patch.object(kafka_workload, "UNPOLLED_ASSIGN_PROBABILITY", 1.0):
             assign = w.next_op(0.001)
         self.assertNotIn("unseen", assign)
         self.assertEqual(len(assign["value"]), 1)

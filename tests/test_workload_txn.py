@@ -8,7 +8,7 @@ from collections import Counter
 
 from tests.harness.errors import MalformedResponse, RPCError, RPCTimeout
 from tests.harness.options import Options
-from tests.harness.workloads.txn_rw_register import TxnGenerator, TxnRwRegister
+from tests.harness.workloads.txn_rw_register.workload import TxnGenerator, TxnRwRegister
 
 
 def generator(seed: int = 7, key_count: int = 10, max_txn_length: int = 4,

@@ -1,10 +1,10 @@
 """The contract between the harness engine and a workload module.
 
-A workload is one module under ``tests/harness/workloads/`` exporting ``WORKLOAD``, a
-subclass of :class:`Workload`. It brings its RPC shapes (what ``invoke`` sends and the closed
-schema it checks replies against), its generator (``next_op``/``final_ops``) and its checker
-(``check``). The engine (``tests/harness/interpreter.py``) owns time, threads, processes,
-clients and the history.
+A workload is one module or subpackage under ``tests/harness/workloads/`` exporting
+``WORKLOAD``, a subclass of :class:`Workload`. It brings its RPC shapes (what ``invoke``
+sends and the closed schema it checks replies against), its generator
+(``next_op``/``final_ops``) and its checker (``check``). The engine
+(``tests/harness/interpreter.py``) owns time, threads, processes, clients and the history.
 
 History ops are plain dicts (docs/maelstrom.md §5.4), the same shape as ``history.jsonl``:
 ``{"index": 0, "time": <ns>, "type": "invoke"|"ok"|"fail"|"info",

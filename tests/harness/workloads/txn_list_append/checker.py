@@ -15,8 +15,8 @@ the reads and checks everything against it:
    read itself): ``ww`` from the writer of that element, ``rw`` from every transaction
    whose read ended at that element (or read the key empty, for the first append), and
    ``wr`` from the writer of a read's last element to the reader. Real-time or process
-   edges are added as the models ask (`elle_cycles.order_edges`).
-3. **Cycles** in that graph, found and classified by `elle_cycles` (G0, G1c,
+   edges are added as the models ask (`order_edges` in `elle/cycles.py`).
+3. **Cycles** in that graph, found and classified by `elle/cycles.py` (G0, G1c,
    G-single-item, G2-item, their -process and -realtime variants, and the "cycle exists"
    markers), one second of search per strongly connected component. An edge carrying
    both ww and wr is explained as ww, as Elle's combined explainer does for list-append.
@@ -38,10 +38,10 @@ Complexity: linear in the history's micro-ops and read elements for everything b
 cycle search, which runs only inside strongly connected components (none, for a valid
 history) and is bounded by its time budget.
 
-Where this differs from Elle 0.2.2, on purpose: as in `elle_rw`, only the anomaly classes
-the models make reportable are searched for, and example cycles may differ. Where several
-different reads of a key are longest (an incompatible order), Elle takes whichever its
-hash set yields last; this takes the one read first.
+Where this differs from Elle 0.2.2, on purpose: as in `txn_rw_register/checker.py`, only
+the anomaly classes the models make reportable are searched for, and example cycles may
+differ. Where several different reads of a key are longest (an incompatible order), Elle
+takes whichever its hash set yields last; this takes the one read first.
 """
 from __future__ import annotations
 
@@ -51,10 +51,10 @@ from dataclasses import dataclass
 from typing import Any, Hashable, Iterable
 
 from ...jsonvalues import json_key
-from ..elle_cycles import (RW, WR, WW, WW_FIRST, CycleExplainer, TxnGraph, graph_anomalies,
+from ..elle.cycles import (RW, WR, WW, WW_FIRST, CycleExplainer, TxnGraph, graph_anomalies,
                            link_order_edges, order_edges, result_map)
-from ..elle_models import (UNKNOWN_ANOMALIES, CheckerError, prohibited_anomalies,
-                           validate_models)
+from ..elle.consistency_models import (UNKNOWN_ANOMALIES, CheckerError, prohibited_anomalies,
+                                       validate_models)
 
 CYCLE_SEARCH_TIMEOUT_S = 1.0   # per strongly connected component, as Elle's default
 INIT = ("init",)               # the empty state of a key, before its first append

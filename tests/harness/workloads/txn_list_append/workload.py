@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...schema import is_array
-from ..txn_rw_register import TxnRwRegister
+from ..txn_rw_register.workload import TxnRwRegister
 from . import checker
 
 

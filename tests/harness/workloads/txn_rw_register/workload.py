@@ -14,10 +14,10 @@ import math
 import random
 from typing import Any
 
-from ..options import Options
-from ..schema import array_of, check_response
-from . import elle_rw
-from .base import Client, Workload, with_errors
+from ...options import Options
+from ...schema import array_of, check_response
+from ..base import Client, Workload, with_errors
+from . import checker
 
 DEFAULT_KEY_COUNT = 10
 KEY_DIST_BASE = 2
@@ -87,7 +87,5 @@ class TxnRwRegister(Workload):
         return await with_errors(False, op["value"], call)
 
     def check(self, history: list[dict]) -> dict:
-        return elle_rw.check(history, self.opts.consistency_models)
+        return checker.check(history, self.opts.consistency_models)
 
-
-WORKLOAD = TxnRwRegister

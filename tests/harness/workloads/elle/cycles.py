@@ -31,9 +31,9 @@ from collections import defaultdict, deque
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
-from .elle_models import (ANOMALY_IMPLIES, FRIENDLY_MODEL, boundary, canonical_model,
-                          prohibited_anomalies, reachable, ruled_out_models, severity_depths,
-                          stronger_models)
+from .consistency_models import (ANOMALY_IMPLIES, FRIENDLY_MODEL, boundary, canonical_model,
+                                 prohibited_anomalies, reachable, ruled_out_models,
+                                 severity_depths, stronger_models)
 from .graphs import strongly_connected_components
 
 

@@ -1,8 +1,9 @@
 """Elle's rw-register checker, as Maelstrom's txn-rw-register runs it (docs/maelstrom.md §6.9).
 
 A history of read/write transactions over registers is valid under a set of consistency
-models when it shows none of the anomalies those models prohibit (`elle_models`). Elle
-cannot see the database's version order, so it infers what it can and looks for cycles:
+models when it shows none of the anomalies those models prohibit
+(`elle/consistency_models.py`). Elle cannot see the database's version order, so it infers
+what it can and looks for cycles:
 
 1. **Versions.** Per key, ``nil`` precedes every value written or read, and (Maelstrom turns
    on "writes follow reads") a committed transaction that first reads ``v`` and finally
@@ -13,9 +14,9 @@ cannot see the database's version order, so it infers what it can and looks for 
    (T2's write follows T1's in the version graph) and ``rw`` (T2 overwrote the version T1
    read). Models with a real-time component add ``realtime`` edges (T1 completed before T2
    was invoked), session models ``process`` edges.
-3. **Cycles** in that graph, found and classified by `elle_cycles` (G0, G1c, G-single-item,
-   G2-item, ..., and the "cycle exists" markers), with a budget of one second per strongly
-   connected component.
+3. **Cycles** in that graph, found and classified by `elle/cycles.py` (G0, G1c,
+   G-single-item, G2-item, ..., and the "cycle exists" markers), with a budget of one second
+   per strongly connected component.
 4. **Single-transaction anomalies**: G1a (read of a failed transaction's write), G1b (read
    of another transaction's overwritten, intermediate write), internal (a read disagreeing
    with the transaction's own earlier read or write) and lost-update (two committed
@@ -29,7 +30,7 @@ consistency model) the verdict is "unknown".
 Where this differs from Elle 0.2.2, on purpose: only anomaly classes that the chosen models
 make reportable are searched for. Elle also searches for the others and then drops what it
 finds; those finds fed only the ``not`` and ``also-not`` boundary, which can therefore name
-fewer models here. The example cycles found may differ too (see `elle_cycles`).
+fewer models here. The example cycles found may differ too (see `elle/cycles.py`).
 """
 from __future__ import annotations
 
@@ -38,12 +39,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Callable, Hashable, Iterable
 
-from ..jsonvalues import json_key
-from .elle_cycles import (REL_NAMES, RW, WR, WW, CycleExplainer, TxnGraph, graph_anomalies,
-                          link_order_edges, order_edges, result_map)
-from .graphs import strongly_connected_components
-from .elle_models import (UNKNOWN_ANOMALIES, CheckerError, prohibited_anomalies,
-                          validate_models)
+from ...jsonvalues import json_key
+from ..elle.cycles import (REL_NAMES, RW, WR, WW, CycleExplainer, TxnGraph, graph_anomalies,
+                           link_order_edges, order_edges, result_map)
+from ..elle.graphs import strongly_connected_components
+from ..elle.consistency_models import (UNKNOWN_ANOMALIES, CheckerError, prohibited_anomalies,
+                                       validate_models)
 
 CYCLE_SEARCH_TIMEOUT_S = 1.0   # per strongly connected component, as Elle's default
 

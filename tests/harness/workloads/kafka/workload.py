@@ -16,16 +16,16 @@ poll is invoked a uniform [0, 0.4) s after the previous one was (or when it comp
 later), as Jepsen's ``final-polls`` with ``(gen/stagger 1/5)`` does.
 
 The client keeps one offsets map (key -> next offset to poll) per client id; a crash
-replaces the client, so the new one starts empty. The checker lives in kafka_checker.py.
+replaces the client, so the new one starts empty. The checker lives in checker.py.
 """
 from __future__ import annotations
 
 import math
 from typing import Iterator
 
-from ..schema import check_response, is_int, is_object, object_of
-from .base import Workload, with_errors
-from .kafka_checker import check_kafka, max_poll_offsets, max_send_offsets
+from ...schema import check_response, is_int, is_object, object_of
+from ..base import Workload, with_errors
+from .checker import check_kafka, max_poll_offsets, max_send_offsets
 
 ASSIGN_PROBABILITY = 1 / 64          # Jepsen 0.3.7 (0.3.1 used 1/8)
 UNPOLLED_ASSIGN_PROBABILITY = 1 / 3
@@ -231,5 +231,3 @@ class Kafka(Workload):
     def check(self, history: list[dict]) -> dict:
         return check_kafka(history)
 
-
-WORKLOAD = Kafka

@@ -26,7 +26,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from .kafka_cycles import cycle_anomalies
+from .cycles import cycle_anomalies
 
 ALLOWED_ERROR_TYPES = frozenset({
     "int-send-skip", "G0", "G0-process", "G0-realtime",

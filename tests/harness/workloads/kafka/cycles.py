@@ -21,7 +21,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import deque
 
-from .graphs import strongly_connected_components
+from ..elle.graphs import strongly_connected_components
 
 Edge = tuple[int, int]
 
