@@ -30,9 +30,12 @@ from tests.harness.network import Latency, Network  # noqa: E402
 from tests.harness.process import NodeProcess  # noqa: E402
 
 try:   # the event loop the harness runs on; older checkouts ran on asyncio's default one
-    from tests.harness.runner import precise_event_loop  # noqa: E402
+    from tests.harness.event_loop import precise_event_loop  # noqa: E402
 except ImportError:
-    precise_event_loop = None
+    try:
+        from tests.harness.runner import precise_event_loop  # noqa: E402
+    except ImportError:
+        precise_event_loop = None
 
 FLOOD = ROOT / "bench" / "flood_node.py"
 NODES = [f"n{i}" for i in range(5)]

@@ -77,10 +77,11 @@ class StdoutLines(unittest.TestCase):
         self.assertEqual(len(node._partial), 0)
 
 
-def run_node(script: str, body) -> None:
+def run_node(script: str, body, log=None, echo_stderr: bool = False) -> None:
     """Start ``script`` as node n0 and run ``body(node)`` (a coroutine function), then kill."""
     async def go():
-        node = make_node(Collecting(), [sys.executable, "-c", textwrap.dedent(script)])
+        node = make_node(Collecting(), [sys.executable, "-c", textwrap.dedent(script)], log)
+        node.echo_stderr = echo_stderr
         await node.start()
         try:
             await body(node)
@@ -115,6 +116,43 @@ class Exits(unittest.TestCase):
             seen["status"] = node.exit_status
         run_node(script, body)
         self.assertEqual((seen["noticed"], seen["status"]), (True, 3))
+
+
+class Stderr(unittest.TestCase):
+    SCRIPT = """
+        import sys, time
+        for i in range(100):
+            print("line", i, file=sys.stderr)
+        sys.stderr.flush()
+        time.sleep(60)
+    """
+
+    def test_a_nodes_stderr_goes_to_its_log_and_the_tail_is_its_last_lines(self):
+        seen = {}
+
+        async def body(node):
+            await wait_for(lambda: "line 99" in node.log_path.read_text())
+            seen["log"], seen["tail"] = node.log_path.read_text().splitlines(), node.stderr_tail
+        run_node(self.SCRIPT, body)
+        self.assertEqual(seen["log"], [f"line {i}" for i in range(100)])
+        self.assertEqual(seen["tail"], [f"line {i}" for i in range(68, 100)])
+
+    def test_with_log_stderr_each_line_is_also_echoed_to_the_console(self):
+        console, seen = [], {}
+
+        async def body(node):
+            await wait_for(lambda: len(console) == 100)
+            seen["log"] = node.log_path.read_text().splitlines()
+        run_node(self.SCRIPT, body, console.append, echo_stderr=True)
+        self.assertEqual(console[-1], "[n0 stderr] line 99")
+        self.assertEqual(len(seen["log"]), 100)
+
+    def test_the_tail_of_a_long_log_holds_whole_lines_only(self):
+        node = make_node(Collecting())
+        node.log_path.write_text("".join(f"{i:>2999}\n" for i in range(40)))   # 120 KB
+        tail = node.stderr_tail
+        self.assertEqual({len(line) for line in tail}, {2999})
+        self.assertEqual(tail[-1].strip(), "39")
 
 
 @unittest.skipUnless(sys.platform.startswith("linux"), "finds processes through /proc")

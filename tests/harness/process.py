@@ -3,13 +3,15 @@
 A node is started from ``--bin`` directly (no shell) in a temporary working directory.
 Each stdout line must be exactly one JSON message; the first line that is not (bad JSON,
 a wrong envelope, an unknown src/dest) *silences* the node: as in Maelstrom, its stdout
-is never read again for the rest of the run. stderr goes line by line to
-``node-logs/<id>.log``; the last 32 lines are kept for crash reports.
+is never read again for the rest of the run. The node writes its stderr straight into
+``node-logs/<id>.log`` (the harness reads that pipe only to echo it with --log-stderr), so a
+chatty node costs the harness nothing and never blocks on a full pipe; crash reports quote
+the log's last lines.
 
 Hot path: stdout bytes are split into lines as they arrive (no coroutine per line), each
 line is parsed once, and a message whose body the harness leaves as it is reaches its
-receiver with the sender's own body text; the messages the network delivers to a node in one turn are written to its
-stdin in one go.
+receiver with the sender's own body text; what the network delivers to a node in one
+turn is written to its stdin in one go.
 
 A node has exited when its process has, even if a child it left behind still holds its
 pipes. At the end of a run the harness kills the node's process group, every process still
@@ -24,7 +26,6 @@ import json
 import os
 import re
 import signal
-from collections import deque
 from json.decoder import scanstring
 from pathlib import Path
 from typing import Callable
@@ -33,6 +34,7 @@ from .network import Envelope, Network, UnknownId
 
 LINE_LIMIT = 64 * 1024 * 1024
 READ_SIZE = 64 * 1024
+TAIL_LINES, TAIL_BYTES = 32, 64 * 1024
 _ENVELOPE_KEYS = {"src", "dest", "body", "id"}
 MARK = "GLOMERS_NODE"
 
@@ -240,7 +242,6 @@ class NodeProcess:
         self.log = log
         self.echo_stderr = echo_stderr
         self.proc: asyncio.subprocess.Process | None = None
-        self.stderr_tail: deque[str] = deque(maxlen=32)
         self.silenced: str | None = None    # why stdout stopped being read
         self.exit_status: int | None = None  # set when the process exits on its own
         self.killed = False
@@ -248,24 +249,30 @@ class NodeProcess:
         self._protocol: _NodeProtocol | None = None
         self._partial = bytearray()          # an incomplete last stdout line
         self._outbox: list[str] = []         # stdin lines waiting for this turn's flush
-        self._tasks: list[asyncio.Task] = []
+        self._stderr_task: asyncio.Task | None = None   # only to echo stderr
+        self._exit_task: asyncio.Task | None = None
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
         name, value = self.mark.split("=", 1)
-        transport, self._protocol = await loop.subprocess_exec(
-            lambda: _NodeProtocol(self, LINE_LIMIT, loop), *self.argv, cwd=self.workdir,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE, start_new_session=True, env={**os.environ, name: value})
+        with open(self.log_path, "ab") as log_file:
+            transport, self._protocol = await loop.subprocess_exec(
+                lambda: _NodeProtocol(self, LINE_LIMIT, loop), *self.argv, cwd=self.workdir,
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE if self.echo_stderr else log_file,
+                start_new_session=True, env={**os.environ, name: value})
         self.proc = asyncio.subprocess.Process(transport, self._protocol, loop)
         for fd in (1, 2):
             # asyncio reads 256 KiB at a time: a buffer that size is mmap'ed and unmapped on
             # every read, ten times the cost of reading a small line. A pipe holds 64 KiB.
-            transport.get_pipe_transport(fd).max_size = READ_SIZE
+            if pipe := transport.get_pipe_transport(fd):
+                pipe.max_size = READ_SIZE
         # asyncio passes each stdout chunk on through call_soon, a second turn of the loop
         # per read; taking it straight from the pipe keeps the order and saves that turn.
         transport.get_pipe_transport(1).get_protocol().data_received = self._stdout_data
-        self._tasks = [loop.create_task(self._read_stderr()), loop.create_task(self._watch_exit())]
+        if self.echo_stderr:
+            self._stderr_task = loop.create_task(self._echo_stderr())
+        self._exit_task = loop.create_task(self._watch_exit())
 
     # --- stdin -------------------------------------------------------------------------
     def deliver(self, msg: dict) -> None:
@@ -343,8 +350,9 @@ class NodeProcess:
             pipe.pause_reading()   # the node blocks once the pipe is full, as in Maelstrom
 
     # --- stderr and exit ---------------------------------------------------------------
-    async def _read_stderr(self) -> None:
-        with open(self.log_path, "a", encoding="utf-8") as out:
+    async def _echo_stderr(self) -> None:
+        """With --log-stderr: each stderr line to the node's log and to the console."""
+        with open(self.log_path, "ab") as out:
             while True:
                 try:
                     raw = await self.proc.stderr.readline()
@@ -352,12 +360,24 @@ class NodeProcess:
                     continue
                 if not raw:
                     return
-                line = raw.decode("utf-8", errors="replace").rstrip("\n")
-                self.stderr_tail.append(line)
-                out.write(line + "\n")
-                out.flush()
-                if self.echo_stderr:
-                    self.log(f"[{self.id} stderr] {line}")
+                try:
+                    out.write(raw)
+                    out.flush()
+                except OSError:
+                    pass    # a full disk must not stop the node's stderr from being drained
+                self.log(f"[{self.id} stderr] {raw.decode('utf-8', errors='replace').rstrip()}")
+
+    @property
+    def stderr_tail(self) -> list[str]:
+        """The last lines the node wrote on stderr, from its log."""
+        try:
+            with open(self.log_path, "rb") as f:
+                size = f.seek(0, os.SEEK_END)
+                f.seek(max(0, size - TAIL_BYTES))
+                lines = f.read().decode("utf-8", errors="replace").splitlines()
+        except OSError:
+            return []
+        return lines[1 if size > TAIL_BYTES else 0:][-TAIL_LINES:]
 
     async def exited(self) -> int:
         """The node's exit status, once the process itself has exited: a child left behind
@@ -371,8 +391,10 @@ class NodeProcess:
             diagnostics = getattr(self.network, "diagnostics", None)
             if diagnostics is None:
                 return self.log(f"WARN node {self.id} exited with status {status} during the run")
-            await asyncio.wait(self._tasks[:1], timeout=0.5)   # its last words on stderr
-            diagnostics.node_exited(self.id, status, self.stderr_tail[-1] if self.stderr_tail else None)
+            if self._stderr_task:
+                await asyncio.wait([self._stderr_task], timeout=0.5)   # its last words
+            tail = self.stderr_tail
+            diagnostics.node_exited(self.id, status, tail[-1] if tail else None)
 
     def crash_report(self) -> str:
         tail = "\n".join(self.stderr_tail) or "(nothing on stderr)"
@@ -396,8 +418,9 @@ class NodeProcess:
             await asyncio.wait_for(asyncio.shield(self._protocol.exited), 5)
         except asyncio.TimeoutError:
             self.log(f"WARN node {self.id} did not die within 5 s of SIGKILL")
-        for t in self._tasks:
+        tasks = [t for t in (self._stderr_task, self._exit_task) if t]
+        for t in tasks:
             if not t.done():
                 t.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         self.proc._transport.close()

@@ -13,12 +13,10 @@ import json
 import os
 import signal
 import random
-import selectors
 import shutil
 import sys
 import tempfile
 import time
-from functools import partial
 from pathlib import Path
 
 from . import footer
@@ -32,6 +30,7 @@ from .errors import RPCError, RPCTimeout
 from .interpreter import RECOVERY_S, Interpreter
 from .network import Latency, Network, lateness_warning
 from .options import Options
+from .event_loop import precise_event_loop
 from .process import NodeProcess, ProcessTable
 from .services import make_services
 from .workloads import WORKLOAD_NAMES
@@ -41,8 +40,6 @@ INIT_TIMEOUT_S = 10.0
 # A node that has written nothing this long after init is probably holding its reply in a buffer.
 SILENT_STDOUT_WARNING_S = 5.0
 FLUSH_PROBE_S = 1.0
-# select() takes descriptors below 1024: at three pipes a node, 300 nodes stay well clear.
-MAX_NODES_FOR_SELECT = 300
 
 
 def _implemented() -> list[str]:
@@ -383,19 +380,6 @@ def _print_and_keep(run_dir: Path, text: str) -> None:
         pass   # the console already has it
 
 
-def precise_event_loop(node_count: int) -> asyncio.AbstractEventLoop:
-    """An event loop whose timers wake within microseconds, as the JVM's do.
-
-    asyncio's default selector (epoll) waits in whole milliseconds, rounded up, so every
-    timed wake-up is up to 1 ms late. Jepsen spaces each op from the moment it really went,
-    so at --rate 1000 that lateness alone cut the offered rate by a third; select() takes
-    microseconds. select() only handles descriptors below 1024 (three pipes per node, plus
-    services and the store), so very large clusters keep the default loop."""
-    if node_count > MAX_NODES_FOR_SELECT:
-        return asyncio.new_event_loop()
-    return asyncio.SelectorEventLoop(selectors.SelectSelector())
-
-
 def run_tests(opts: Options) -> int:
     """Run the test ``--test-count`` times; the first run that is not valid decides the exit code."""
     try:
@@ -411,7 +395,7 @@ def run_tests(opts: Options) -> int:
         # makes few reference cycles, so collection waits until it is over.
         gc.disable()
         try:
-            with asyncio.Runner(loop_factory=partial(precise_event_loop, len(opts.nodes))) as runner:
+            with asyncio.Runner(loop_factory=precise_event_loop) as runner:
                 results, code = runner.run(run.execute())
         except (KeyboardInterrupt, asyncio.CancelledError):
             console.log("Interrupted; every node process was killed.")
