@@ -5,7 +5,7 @@ import json
 import unittest
 
 from tests.harness.network import Envelope
-from tests.harness.process import BadLine, _parse, delivery_line, parse_line
+from tests.harness.process import BadLine, _parse, _split_lines, delivery_line, parse_line
 
 
 class AcceptedLines(unittest.TestCase):
@@ -40,6 +40,14 @@ class RejectedLines(unittest.TestCase):
                      '{"src":"n1","dest":"c1","body":' + "[" * 100000 + "]" * 100000 + "}"):
             with self.subTest(line=line), self.assertRaises(BadLine):
                 parse_line(line)
+
+
+class LineSplitting(unittest.TestCase):
+    def test_long_lines_are_split_exactly_as_short_ones(self):
+        for text in ("a" * 5000 + "\n" + "b" * 3000 + "\n\n" + "c" * 10,   # found with find()
+                     "short\n" + "x" * 9000 + "\nend",                       # with split()
+                     "y" * 8000, "\n" + "z" * 6000 + "\n"):
+            self.assertEqual(_split_lines(text), text.split("\n"))
 
 
 class DeliveredBytes(unittest.TestCase):

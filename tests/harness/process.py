@@ -155,6 +155,19 @@ def _parse(line: str) -> tuple[dict, str | None]:
     return {"src": value["src"], "dest": value["dest"], "body": body}, raw_body
 
 
+def _split_lines(text: str) -> list[str]:
+    """``text.split("\n")``, quicker when lines are long: split() compares every character,
+    find() runs memchr."""
+    if len(text) < 4096 or text.find("\n", 0, 1024) >= 0:
+        return text.split("\n")
+    lines, start = [], 0
+    while (newline := text.find("\n", start)) >= 0:
+        lines.append(text[start:newline])
+        start = newline + 1
+    lines.append(text[start:])
+    return lines
+
+
 def delivery_line(msg: dict) -> str:
     """The line written to a node's stdin for ``msg``."""
     raw_body = msg.raw_body if type(msg) is Envelope else None
@@ -307,8 +320,7 @@ class NodeProcess:
         if end > LINE_LIMIT:
             return self._long_lines(data)
         # One decode for every complete line: a newline byte is never inside a UTF-8 sequence.
-        lines = str(memoryview(data)[:end], "utf-8", "replace").split("\n")
-        for line in lines:
+        for line in _split_lines(str(memoryview(data)[:end], "utf-8", "replace")):
             try:
                 msg, raw_body = _parse(line)
                 self.network.send(msg, raw_body)
