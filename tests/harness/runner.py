@@ -126,6 +126,7 @@ class Run:
         self.setup_clients: list[NetClient] = []
         self.interpreter: Interpreter | None = None
         self.network: Network | None = None
+        self.lateness_end: int | None = None   # deliveries counted in the lateness figure
         self.run_dir: Path | None = None
         self.workdir = tempfile.mkdtemp(prefix="glomers-nodes-")
         self.stopped_by: signal.Signals | None = None   # SIGTERM or SIGHUP received
@@ -300,6 +301,10 @@ class Run:
 
     # --- teardown -------------------------------------------------------------------------
     async def _teardown(self) -> None:
+        if self.network is not None:
+            # Lateness says whether the run's latency figures can be trusted: what is delivered
+            # while the nodes are being killed feeds no figure, and the kill itself delays it.
+            self.lateness_end = len(self.network.lateness_s)
         if self.interpreter is not None:
             for t in self.interpreter.busy:
                 if t is not None:
@@ -348,7 +353,7 @@ class Run:
         workload_result = results_mod.safely(lambda: workload.check(history))
         silenced = {p.id: p.silenced for p in self.nodes.values() if p.silenced}
         harness = {"valid?": True, "seed": self.seed,
-                   "delivery-lateness-ms": _quantiles_ms(self.network.lateness_s)}
+                   "delivery-lateness-ms": _quantiles_ms(self.network.lateness_s[:self.lateness_end])}
         warning = lateness_warning(harness["delivery-lateness-ms"])
         if warning:
             harness["lateness-warning"] = warning
