@@ -106,6 +106,20 @@ class Delivery(unittest.TestCase):
             return inbox
         self.assertEqual([b["i"] for b in run(scenario()).bodies()], ["slow", "instant"])
 
+    def test_messages_already_due_are_delivered_together_then_flushed_once(self):
+        async def scenario():
+            net, inbox, flushes = make_network(0), Inbox(), []
+            net.register("n0", lambda m: None)
+            net.register("n1", inbox, lambda: flushes.append(len(inbox.got)))
+            for i in range(5):
+                net.send({"src": "n0", "dest": "n1", "body": {"i": i}})
+            await asyncio.sleep(0.02)
+            await net.close()
+            return inbox, flushes
+        inbox, flushes = run(scenario())
+        self.assertEqual([b["i"] for b in inbox.bodies()], [0, 1, 2, 3, 4])
+        self.assertEqual(flushes, [5])
+
     def test_unknown_source_or_destination_is_rejected_and_not_journaled(self):
         async def scenario():
             net = make_network()

@@ -166,29 +166,36 @@ class Network:
         if inbox.held is None:
             self._take(inbox)
 
-    def _take(self, inbox: Inbox) -> None:
-        """Take the receiver's next message, unless it holds a grudge against the sender, and
-        set a timer for its delivery; with none left, the receiver is idle until a send."""
+    def _next(self, inbox: Inbox) -> tuple[tuple, int] | None:
+        """Take the receiver's next message, and the whole milliseconds to wait before it is
+        delivered. Messages from a sender it holds a grudge against are dropped as they are
+        taken, never to be redelivered."""
         heap, grudge = inbox.heap, self.grudge.get(inbox.owner, ())
         while heap:
             entry = heapq.heappop(heap)
-            msg = entry[3]
-            if msg["src"] in grudge:
-                msg.raw_body = None
-                continue
-            inbox.held = entry
-            pause = whole_ms(entry[0] - time.monotonic_ns())
-            loop = asyncio.get_running_loop()
-            inbox.timer = (loop.call_later(pause / 1000, self._deliver, inbox) if pause > 0
-                           else loop.call_soon(self._deliver, inbox))
+            if entry[3]["src"] not in grudge:
+                return entry, whole_ms(entry[0] - time.monotonic_ns())
+            entry[3].raw_body = None
+        return None
+
+    def _take(self, inbox: Inbox) -> None:
+        self._hold(inbox, self._next(inbox))
+
+    def _hold(self, inbox: Inbox, taken: tuple[tuple, int] | None) -> None:
+        """Keep the taken message until its delivery time; with none, the receiver is idle
+        until the next send."""
+        if taken is None:
+            inbox.held = inbox.timer = None
             return
-        inbox.held = inbox.timer = None
+        inbox.held, pause = taken
+        loop = asyncio.get_running_loop()
+        inbox.timer = (loop.call_later(pause / 1000, self._deliver, inbox) if pause > 0
+                       else loop.call_soon(self._deliver, inbox))
 
     def _deliver(self, inbox: Inbox) -> None:
-        """Deliver the held message and every next one already due (taking each in turn, as
-        Maelstrom's loop does), then flush once and set the timer for the next."""
+        """Deliver the held message and every next one already due, taking each in turn as
+        Maelstrom's loop does; then hold the next one and flush once."""
         origin, journal, lateness, deliver = self.clock.origin_ns, self.journal, self.lateness_s, inbox.deliver
-        heap, grudge = inbox.heap, self.grudge.get(inbox.owner, ())
         deadline, _, sent, msg = inbox.held
         while True:
             now = time.monotonic_ns()
@@ -205,22 +212,13 @@ class Network:
             except Exception as e:  # a receiver's fault must not stop its deliveries
                 self.log(f"WARN delivery to {inbox.owner} failed: {e!r}")
             msg.raw_body = None     # the journal keeps the parsed body only
-            pause = 0
-            while heap:
-                deadline, _, sent, msg = heapq.heappop(heap)
-                if msg["src"] not in grudge:
-                    pause = whole_ms(deadline - time.monotonic_ns())
-                    break
-                msg.raw_body = None
-            else:
-                msg = None
-            if msg is None or pause > 0:
+            if self.inboxes.get(inbox.owner) is not inbox:
+                return              # unregistered by what it was given
+            taken = self._next(inbox)
+            if taken is None or taken[1] > 0:
                 break
-        if msg is None:
-            inbox.held = inbox.timer = None
-        else:
-            inbox.held = (deadline, 0, sent, msg)
-            inbox.timer = asyncio.get_running_loop().call_later(pause / 1000, self._deliver, inbox)
+            deadline, _, sent, msg = taken[0]
+        self._hold(inbox, taken)
         if inbox.flush is not None:
             try:
                 inbox.flush()
