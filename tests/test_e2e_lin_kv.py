@@ -70,6 +70,7 @@ class Concurrency(unittest.TestCase):
                           "--time-limit", "5")
         self.assertEqual(run.returncode, 255, run.details())
         self.assertIn("multiple of 6", run.stdout)
+        self.assertNotIn("n0", run.stdout)   # the flags are at fault, not a node
 
 
 if __name__ == "__main__":

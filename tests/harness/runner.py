@@ -35,6 +35,7 @@ from .process import NodeProcess, ProcessTable
 from .services import make_services
 from .workloads import WORKLOAD_NAMES
 from .workloads import load as load_workload
+from .workloads.base import TestCannotRun
 
 INIT_TIMEOUT_S = 10.0
 # A node that has written nothing this long after init is probably holding its reply in a buffer.
@@ -294,6 +295,8 @@ class Run:
         async def setup(client: NetClient) -> None:
             try:
                 await workload.setup(client)
+            except TestCannotRun as e:
+                raise Aborted(str(e)) from None
             except Exception as e:
                 raise Aborted(self._node_problem(self.nodes[client.node],
                                                  f"workload setup on {client.node} failed: {e}")) from None

@@ -36,6 +36,11 @@ class Client(Protocol):
         ...
 
 
+class TestCannotRun(Exception):
+    """The test as configured cannot run, whatever the nodes do (Jepsen throws before the
+    first op; Maelstrom exits 255). Raised from ``setup``, it aborts without blaming a node."""
+
+
 class Workload:
     name: str = ""
     # Reusable clients keep their id when the thread's process changes (docs/maelstrom.md §5.1).
@@ -54,7 +59,7 @@ class Workload:
 
     async def setup(self, client: Client) -> None:
         """Runs once per node, on that node's setup client, before the main phase.
-        An exception aborts the run (exit 255)."""
+        An exception aborts the run (exit 255), naming the node unless it is TestCannotRun."""
 
     def next_op(self, now: float) -> dict | None:
         """The next main-phase op, ``{"f": ..., "value": ...}`` plus any extra keys.

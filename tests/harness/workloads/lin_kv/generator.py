@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import random
 
+from ..base import TestCannotRun
+
 PROCESS_LIMIT = 20
 VALUES = 5
 
 
-class GeneratorAssertion(Exception):
+class GeneratorAssertion(TestCannotRun):
     """Jepsen's generator refused the test's concurrency (Maelstrom exits 255)."""
 
 
