@@ -106,6 +106,10 @@ class TimeLimit(unittest.TestCase):
     def test_pending_clients_with_no_nemesis_wait_until_the_cutoff_then_stop(self):
         self.assertEqual(next_step(10.0, 10.0, PENDING, None, self.rng), Step("done"))
 
+    def test_past_the_cutoff_pending_clients_stop_whatever_the_nemesis(self):
+        # Asked again after a completion, every op's :time is now, past the cutoff: nil.
+        self.assertEqual(next_step(10.3, 10.0, PENDING, 10.2, self.rng), Step("done"))
+
 
 if __name__ == "__main__":
     unittest.main()

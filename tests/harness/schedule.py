@@ -53,18 +53,16 @@ def next_step(now: float, cutoff: float, client: float | str | None, nemesis: fl
     None once it has no more ops; ``nemesis`` is the nemesis stream's due time or None."""
     candidates = [(t, name) for t, name in ((client, "client"), (nemesis, "nemesis"))
                   if t is not None and t != PENDING]
-    if not candidates:
-        return Step("wait") if client == PENDING and now < cutoff else Step("done")
-    if len(candidates) == 2 and candidates[0][0] == candidates[1][0]:
-        time, action = rng.choice(candidates)
-    else:
-        time, action = min(candidates)
-    time = max(time, now)
-    if time >= cutoff:
-        # TimeLimit yields nil; but Jepsen's interpreter, given nil while ops are still in
-        # flight, asks the same generator again after the next completion, and a client
-        # stream that was only pending may then have an op due before the cutoff.
-        return Step("wait") if client == PENDING else Step("done")
-    if time > now:
-        return Step("wait", time)
-    return Step(action)
+    if candidates:
+        if len(candidates) == 2 and candidates[0][0] == candidates[1][0]:
+            time, action = rng.choice(candidates)
+        else:
+            time, action = min(candidates)
+        time = max(time, now)
+        if time < cutoff:
+            return Step("wait", time) if time > now else Step(action)
+    # Nothing can be released before the cutoff, so TimeLimit yields nil. But Jepsen's
+    # interpreter, given nil while ops are in flight, asks the same generator again after the
+    # next completion, and a client stream that was only pending may then have an op due
+    # before the cutoff.
+    return Step("wait") if client == PENDING and now < cutoff else Step("done")
