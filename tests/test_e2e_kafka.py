@@ -8,9 +8,10 @@ import unittest
 from tests.support import HarnessTestCase, node, run_harness
 
 OFFICIAL = ("-w", "kafka", "--concurrency", "2n", "--time-limit", "20", "--rate", "1000")
-# With two nodes only two of the four partition shapes cut anything; a partition every few
-# seconds makes a run without any real cut vanishingly unlikely.
-PARTITIONS = ("--nemesis", "partition", "--nemesis-interval", "2")
+# With two nodes only half the partitions cut anything, so five partitions in a run all miss
+# one time in 32. The nemesis draws its shapes from the seed alone: with seed 1 the first
+# partition cuts the nodes apart.
+PARTITIONS = ("--nemesis", "partition", "--nemesis-interval", "2", "--seed", "1")
 
 
 def nodes_were_cut_off(run) -> bool:
