@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import unittest
 
-from tests.harness.workloads.txn_rw_register.checker import (check, elle_check, maelstrom_wrapper,
-                                                             prohibited_anomalies)
+from tests.harness.workloads.elle.consistency_models import prohibited_anomalies
+from tests.harness.workloads.txn_rw_register.checker import check, elle_check, maelstrom_wrapper
 
 RU, RC, SS = ["read-uncommitted"], ["read-committed"], ["strict-serializable"]
 

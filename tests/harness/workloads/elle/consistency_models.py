@@ -205,6 +205,13 @@ def prohibited_anomalies(models: Iterable[str]) -> frozenset[str]:
     return frozenset(reachable(ANOMALY_IMPLIED_BY, direct))
 
 
+def anomaly_scope(models: Iterable[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """The anomalies ``models`` rule out, and those a checker reports: the ruled-out ones plus
+    the ones that make a verdict unknown. Raises CheckerError for an unknown model."""
+    prohibited = prohibited_anomalies(validate_models(models))
+    return prohibited, prohibited | UNKNOWN_ANOMALIES
+
+
 def stronger_models(model: str) -> set[str]:
     """A model and every model that implies it: all that fall when it does."""
     return reachable(MODEL_IMPLIED_BY, [canonical_model(model)])

@@ -53,8 +53,7 @@ from typing import Any, Hashable, Iterable
 from ...jsonvalues import json_key
 from ..elle.cycles import (RW, WR, WW, WW_FIRST, CycleExplainer, TxnGraph, graph_anomalies,
                            link_order_edges, order_edges, result_map)
-from ..elle.consistency_models import (UNKNOWN_ANOMALIES, CheckerError, prohibited_anomalies,
-                                       validate_models)
+from ..elle.consistency_models import CheckerError, anomaly_scope
 
 CYCLE_SEARCH_TIMEOUT_S = 1.0   # per strongly connected component, as Elle's default
 INIT = ("init",)               # the empty state of a key, before its first append
@@ -427,8 +426,7 @@ def elle_check(history: list[dict], consistency_models: Iterable[str],
     """Elle's result map: ``valid?`` (True, False or "unknown"), and when anything was
     reportable, ``anomaly-types``, ``anomalies``, ``not`` and ``also-not``.
     Raises CheckerError where Elle throws."""
-    prohibited = prohibited_anomalies(validate_models(consistency_models))
-    reportable = prohibited | UNKNOWN_ANOMALIES
+    prohibited, reportable = anomaly_scope(consistency_models)
     h = AppendHistory(history)
     verify_unique_appends(h)
     values = sorted_values(t.mops for t in h.possible)

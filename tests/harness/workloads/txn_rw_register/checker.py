@@ -43,8 +43,7 @@ from ...jsonvalues import json_key
 from ..elle.cycles import (REL_NAMES, RW, WR, WW, CycleExplainer, TxnGraph, graph_anomalies,
                            link_order_edges, order_edges, result_map)
 from ..elle.graphs import strongly_connected_components
-from ..elle.consistency_models import (UNKNOWN_ANOMALIES, CheckerError, prohibited_anomalies,
-                                       validate_models)
+from ..elle.consistency_models import CheckerError, anomaly_scope
 
 CYCLE_SEARCH_TIMEOUT_S = 1.0   # per strongly connected component, as Elle's default
 
@@ -324,8 +323,7 @@ def elle_check(history: list[dict], consistency_models: Iterable[str],
     """Elle's own result map: ``valid?`` (True, False or "unknown"), and when anything was
     reportable, ``anomaly-types``, ``anomalies``, ``not`` and ``also-not``.
     Raises CheckerError where Elle throws."""
-    prohibited = prohibited_anomalies(validate_models(consistency_models))
-    reportable = prohibited | UNKNOWN_ANOMALIES
+    prohibited, reportable = anomaly_scope(consistency_models)
     h = TxnHistory(history)
     versions, cyclic = version_graphs(h)
     g = transaction_graph(h, versions, order_edges(reportable))
