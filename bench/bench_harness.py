@@ -32,8 +32,9 @@ from tests.harness.process import NodeProcess  # noqa: E402
 try:   # the event loop the harness runs on; older checkouts ran on asyncio's default one
     from tests.harness.event_loop import precise_event_loop  # noqa: E402
 except ImportError:
-    try:
-        from tests.harness.runner import precise_event_loop  # noqa: E402
+    try:   # fd0f157 kept it in the runner, sized by the node count
+        from tests.harness.runner import precise_event_loop as _by_node_count  # noqa: E402
+        precise_event_loop = lambda: _by_node_count(len(NODES))  # noqa: E731
     except ImportError:
         precise_event_loop = None
 
@@ -87,8 +88,7 @@ def ladder(rates: list[int], size: int, seconds: float) -> tuple[dict | None, li
     best, rows = None, []
     gc.disable()   # as the harness's runner does for the length of a run
     for rate in rates:
-        factory = precise_event_loop and (lambda: precise_event_loop(len(NODES)))
-        with asyncio.Runner(loop_factory=factory) as runner:
+        with asyncio.Runner(loop_factory=precise_event_loop) as runner:
             row = runner.run(one_rate(rate, size, seconds))
         rows.append(row)
         print(f"  {rate:>6} msg/s x {size:>5} B: delivered {row['delivered']:>6}/{row['sent']:<6} "

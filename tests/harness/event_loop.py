@@ -25,8 +25,8 @@ class _EpollWithPreciseWait(selectors.EpollSelector):
         return super().select(timeout)
 
 
-def precise_event_loop(node_count: int = 0) -> asyncio.AbstractEventLoop:
-    """A new event loop with microsecond timers (``node_count`` is no longer needed)."""
+def precise_event_loop() -> asyncio.AbstractEventLoop:
+    """A new event loop with microsecond timers."""
     if hasattr(selectors, "EpollSelector"):
         return asyncio.SelectorEventLoop(_EpollWithPreciseWait())
     # kqueue (macOS, BSD) already takes its timeout in nanoseconds.

@@ -164,7 +164,7 @@ class Network:
         self._seq += 1
         heapq.heappush(inbox.heap, (now + delay_ms * MS, self._seq, now, msg))
         if inbox.held is None:
-            self._take(inbox)
+            self._hold(inbox, self._next(inbox))
 
     def _next(self, inbox: Inbox) -> tuple[tuple, int] | None:
         """Take the receiver's next message, and the whole milliseconds to wait before it is
@@ -177,9 +177,6 @@ class Network:
                 return entry, whole_ms(entry[0] - time.monotonic_ns())
             entry[3].raw_body = None
         return None
-
-    def _take(self, inbox: Inbox) -> None:
-        self._hold(inbox, self._next(inbox))
 
     def _hold(self, inbox: Inbox, taken: tuple[tuple, int] | None) -> None:
         """Keep the taken message until its delivery time; with none, the receiver is idle

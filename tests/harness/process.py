@@ -212,22 +212,19 @@ class ProcessTable:
         prefix = MARK.encode() + b"="
         me = os.getpid()
         for name in entries:
-            if not name.isdigit() or int(name) == me:
+            if not name.isdigit() or (pid := int(name)) == me:
                 continue
-            pid = int(name)
             try:
                 with open(f"/proc/{name}/stat", "rb") as f:
                     stat = f.read()
                 self.parents[pid] = int(stat[stat.rindex(b")") + 2:].split()[1])
                 with open(f"/proc/{name}/environ", "rb") as f:
-                    environ = f.read()
+                    environ = f.read().split(b"\0")
             except (OSError, ValueError, IndexError):
                 continue
-            at = environ.find(b"\0" + prefix)
-            if at >= 0 or environ.startswith(prefix):
-                start = at + 1 if at >= 0 else 0
-                end = environ.find(b"\0", start)
-                self.marks[pid] = environ[start:end if end >= 0 else len(environ)]
+            mark = next((entry for entry in environ if entry.startswith(prefix)), None)
+            if mark is not None:
+                self.marks[pid] = mark
 
     def node_processes(self, root: int, mark: str) -> set[int]:
         """Every process descended from ``root`` or carrying ``mark`` in its environment."""
