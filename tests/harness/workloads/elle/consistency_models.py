@@ -14,11 +14,19 @@ history invalid), and which models a set of anomalies rules out (`ruled_out_mode
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterable
+from typing import Callable, Iterable
 
 
 class CheckerError(Exception):
     """The history cannot be analysed (Elle throws): the verdict is "unknown"."""
+
+
+def unknown_where_elle_throws(check: Callable[[], dict]) -> dict:
+    """``check()``, or ``{"valid?": "unknown", "error": ...}`` if it raises CheckerError."""
+    try:
+        return check()
+    except CheckerError as e:
+        return {"valid?": "unknown", "error": str(e)}
 
 
 # Friendly model names -> the canonical names the tables below use.

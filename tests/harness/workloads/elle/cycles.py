@@ -40,6 +40,7 @@ from .graphs import strongly_connected_components
 # Dependency kinds, as bits of an edge's label set.
 WW, WR, RW, PROCESS, REALTIME = 1, 2, 4, 8, 16
 REL_NAMES = {WW: "ww", WR: "wr", RW: "rw", PROCESS: "process", REALTIME: "realtime"}
+CYCLE_SEARCH_TIMEOUT_S = 1.0   # per strongly connected component, as Elle's default
 
 
 # The order in which Elle's combined explainer tries the dependencies of an edge: the

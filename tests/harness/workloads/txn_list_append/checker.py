@@ -51,11 +51,10 @@ from dataclasses import dataclass
 from typing import Any, Hashable, Iterable
 
 from ...jsonvalues import json_key
-from ..elle.cycles import (RW, WR, WW, WW_FIRST, CycleExplainer, TxnGraph, graph_anomalies,
-                           link_order_edges, order_edges, result_map)
-from ..elle.consistency_models import CheckerError, anomaly_scope
+from ..elle.cycles import (CYCLE_SEARCH_TIMEOUT_S, RW, WR, WW, WW_FIRST, CycleExplainer, TxnGraph,
+                           graph_anomalies, link_order_edges, order_edges, result_map)
+from ..elle.consistency_models import CheckerError, anomaly_scope, unknown_where_elle_throws
 
-CYCLE_SEARCH_TIMEOUT_S = 1.0   # per strongly connected component, as Elle's default
 INIT = ("init",)               # the empty state of a key, before its first append
 UNKNOWN_PREFIX = "..."         # an expected state whose beginning is unknown
 _NIL_OR_FALSE = (json_key(None), json_key(False))
@@ -452,7 +451,5 @@ def check(history: list[dict], consistency_models: Iterable[str],
           cycle_search_timeout: float = CYCLE_SEARCH_TIMEOUT_S) -> dict:
     """The txn-list-append verdict: Elle's result as it is, or ``{"valid?": "unknown",
     "error": ...}`` where Elle throws."""
-    try:
-        return elle_check(history, consistency_models, cycle_search_timeout)
-    except CheckerError as e:
-        return {"valid?": "unknown", "error": str(e)}
+    return unknown_where_elle_throws(
+        lambda: elle_check(history, consistency_models, cycle_search_timeout))

@@ -40,12 +40,11 @@ from dataclasses import dataclass
 from typing import Any, Callable, Hashable, Iterable
 
 from ...jsonvalues import json_key
-from ..elle.cycles import (REL_NAMES, RW, WR, WW, CycleExplainer, TxnGraph, graph_anomalies,
-                           link_order_edges, order_edges, result_map)
+from ..elle.cycles import (CYCLE_SEARCH_TIMEOUT_S, REL_NAMES, RW, WR, WW, CycleExplainer, TxnGraph,
+                           graph_anomalies, link_order_edges, order_edges, result_map)
 from ..elle.graphs import strongly_connected_components
-from ..elle.consistency_models import CheckerError, anomaly_scope
+from ..elle.consistency_models import CheckerError, anomaly_scope, unknown_where_elle_throws
 
-CYCLE_SEARCH_TIMEOUT_S = 1.0   # per strongly connected component, as Elle's default
 
 NIL = json_key(None)
 FALSE = json_key(False)
@@ -354,7 +353,5 @@ def check(history: list[dict], consistency_models: Iterable[str],
           cycle_search_timeout: float = CYCLE_SEARCH_TIMEOUT_S) -> dict:
     """The txn-rw-register verdict (docs/maelstrom.md §6.9): Elle's result under Maelstrom's wrapper, or
     ``{"valid?": "unknown", "error": ...}`` where Elle throws."""
-    try:
-        return maelstrom_wrapper(elle_check(history, consistency_models, cycle_search_timeout))
-    except CheckerError as e:
-        return {"valid?": "unknown", "error": str(e)}
+    return unknown_where_elle_throws(
+        lambda: maelstrom_wrapper(elle_check(history, consistency_models, cycle_search_timeout)))
