@@ -89,6 +89,17 @@ def lines(results: dict, run_dir: Path | str, challenge: str | None = None) -> l
     return [*out, *where(run_dir)]
 
 
+def closing_lines(results: dict, run_dir: Path | str, challenge: str | None = None) -> list[str]:
+    """Everything printed when a run ends: the results map (its explanation aside: that is
+    summed up below the verdict), the verdict, why, and the judged figures."""
+    from .edn import dumps as edn_dumps
+    from .results import verdict_line
+    shown = {key: value for key, value in results.items() if key != "explanation"}
+    why = _map(results.get("explanation")).get("lines") or []
+    return [edn_dumps(shown), "", verdict_line(results.get("valid?")), "",
+            *why, *([""] if why else []), *lines(results, run_dir, challenge)]
+
+
 def where(run_dir: Path | str) -> list[str]:
     """Where the run is stored and how to look at it (aborted runs too)."""
     return [f"Stored in {run_dir}/ (also store/latest/)",

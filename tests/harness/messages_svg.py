@@ -182,9 +182,11 @@ def fate(drop: dict | None) -> str:
     return f"{DROP_REASONS.get(reason, f'dropped ({reason})')} at {drop['time'] / NS_PER_S:.6f} s"
 
 
-def messages_svg(events: list[dict], hidden: int = 0, window: Window | None = None) -> str:
+def messages_svg(events: list[dict], hidden: int = 0, window: Window | None = None,
+                 title: str | None = None) -> str:
     """The diagram of ``events`` (already in time order); ``hidden`` later events are noted.
-    With a ``window``, its counts and outside ends are used instead."""
+    With a ``window``, its counts and outside ends are used instead; ``title`` replaces the
+    default one, which counts the events."""
     window = window or Window(events, after=hidden)
     hidden = window.after
     # A drop is not a row of its own: it says what became of its message's stub.
@@ -305,9 +307,10 @@ def messages_svg(events: list[dict], hidden: int = 0, window: Window | None = No
     elif not events:
         body.append(f'<text class="note" x="{LEFT}" y="{y(1):.1f}">no messages besides init</text>')
     total = rows + hidden + window.before
-    title = f"Messages: {rows} network events" + (f" (of {total})" if total != rows else "")
-    if window.before and events:
-        title += f", from {events[0]['time'] / NS_PER_S:.3f} s"
+    if title is None:
+        title = f"Messages: {rows} network events" + (f" (of {total})" if total != rows else "")
+        if window.before and events:
+            title += f", from {events[0]['time'] / NS_PER_S:.3f} s"
     return svg_document(max(width, 760), height, title, body, CSS)
 
 

@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from . import footer
+from .explain import EXPLANATION_FILE
 from .store import read_aborted
 
 # Validity -> (label, colour), Maelstrom's blue/orange/pink.
@@ -186,6 +187,9 @@ pre { white-space: pre-wrap; background: rgba(127,127,127,.12); padding: 8px; }
 .reason { color: #a33; }
 h1 .badge { font-size: 70%; vertical-align: middle; }
 img.picture { max-width: 100%; border: 1px solid rgba(127,127,127,.3); margin: 8px 0; }
+section.explanation { border-left: 4px solid #feb5da; padding-left: 14px; }
+table.explain td, table.explain th { border-bottom: 1px solid rgba(127,127,127,.25); font-size: 90%; }
+figure { margin: 8px 0; } figcaption { color: #777; font-size: 85%; }
 @media (prefers-color-scheme: dark) {
   body { background: #17191d; color: #ddd; }
   tr.run td { border-bottom-color: #333; }
@@ -239,7 +243,7 @@ def index_page(store: Path) -> bytes:
 def listing_page(store: Path, directory: Path) -> bytes:
     """A directory under the store (``store`` resolved): a run's page, or its entries."""
     if (directory / "test.json").is_file() or (directory / "results.json").is_file():
-        return run_page(read_run(store, directory))
+        return run_page(read_run(store, directory), directory)
     rel = directory.relative_to(store).as_posix()
     entries = sorted(directory.iterdir(), key=lambda p: p.name)
     items = "\n".join(f'<li><a href="{link(p.name)}{"/" if p.is_dir() else ""}">'
@@ -247,8 +251,9 @@ def listing_page(store: Path, directory: Path) -> bytes:
     return page(rel, f'<p><a href="/">all runs</a></p><h1>{shown(rel)}/</h1><ul>{items}</ul>')
 
 
-def run_page(run: Run) -> bytes:
-    """One run: verdict, judged figures, command line and node, why it ended, pictures, files."""
+def run_page(run: Run, directory: Path | None = None) -> bytes:
+    """One run: verdict, judged figures, why it failed, command line and node, why it ended,
+    pictures, files."""
     label, colour = VALIDITY[run.validity]
     rel = shown(run.path.as_posix())
     parts = [f'<p><a href="/">all runs</a></p>',
@@ -266,6 +271,9 @@ def run_page(run: Run) -> bytes:
                         f"<td>{html.escape(c)}</td></tr>" for a, b, c in table)
         parts.append(f"<h2>{html.escape(footer.heading(challenge).rstrip(':'))}</h2>"
                      f'<table class="figures">{cells}</table>')
+    explanation = read_explanation(directory) if directory is not None else None
+    if explanation:
+        parts.append(explanation)
     if run.argv:
         parts.append(f"<h2>Command line</h2><p>node: <code>{shown(run.node)}</code>, seed "
                      f"{shown(str(run.test.get('seed')))}</p>"
@@ -280,6 +288,14 @@ def run_page(run: Run) -> bytes:
     items = "".join(f'<li><a href="{link(n)}">{shown(n)}</a></li>' for n in run.files)
     parts.append(f"<h2>Files</h2><ul>{items}</ul>")
     return page(f"{label}: {run.path.as_posix()}", "\n".join(parts))
+
+
+def read_explanation(directory: Path) -> str | None:
+    """The run page's "Why" section, which the harness wrote (tests/harness/explain.py)."""
+    try:
+        return (directory / EXPLANATION_FILE).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
 
 
 def url_path(target: str) -> str:
