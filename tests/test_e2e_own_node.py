@@ -1,4 +1,6 @@
-"""The README's "Write and run your own node" example works when copied out as it stands."""
+"""The README's "Write and run your own node" examples work when copied out as they stand:
+the node without a library passes challenge 1 with Python's own buffering (no
+PYTHONUNBUFFERED, so a missing flush would show), the library node passes challenge 3b."""
 from __future__ import annotations
 
 import json
@@ -16,33 +18,51 @@ from tests.support import ROOT
 SECTION = "## Write and run your own node"
 
 
-def readme_example() -> str:
-    """The first Python block of the README's own-node section."""
+def readme_examples() -> list[str]:
+    """The Python blocks of the README's own-node section, in order."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index(SECTION):]
-    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    section = section[:section.index("\n## ", len(SECTION))]
+    return re.findall(r"```python\n(.*?)```", section, re.S)
 
 
-class OwnNodeExample(unittest.TestCase):
-    def test_the_readme_example_passes_challenge_3b_when_copied_as_is(self):
+class OwnNodeExamples(unittest.TestCase):
+    def run_example(self, source: str, *flags: str) -> dict:
         # Where the README says to put it: a directory at the top of the repository.
-        directory = Path(tempfile.mkdtemp(prefix="my3b-", dir=ROOT))
+        directory = Path(tempfile.mkdtemp(prefix="my-node-", dir=ROOT))
         self.addCleanup(shutil.rmtree, directory)
         script = directory / "main.py"
-        script.write_text(readme_example(), encoding="utf-8")
+        script.write_text(source, encoding="utf-8")
         os.chmod(script, 0o755)
-        # 3b's official flags with a shorter run. No PYTHONPATH, as a learner's shell has none,
-        # so the node must find common/ on its own.
+        # No PYTHONPATH, as a learner's shell has none, so the node must find common/ on its
+        # own; no PYTHONUNBUFFERED, which would flush for a node that forgets to.
         workdir = tempfile.mkdtemp(prefix="glomers-own-node-")
+        self.addCleanup(shutil.rmtree, workdir)
         start = f"import sys, runpy; sys.path.insert(0, {str(ROOT)!r}); " \
                 f"runpy.run_module('tests.harness', run_name='__main__')"
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-        done = subprocess.run([sys.executable, "-c", start, "test", "-w", "broadcast", "--bin", str(script),
-                               "--node-count", "5", "--time-limit", "3", "--rate", "10", "--seed", "1"],
+        env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONUNBUFFERED")}
+        done = subprocess.run([sys.executable, "-c", start, "test", "--bin", str(script), *flags,
+                               "--seed", "1"],
                               cwd=workdir, env=env, capture_output=True, text=True, timeout=120)
         self.assertEqual(done.returncode, 0, done.stdout[-2000:] + done.stderr[-2000:])
         results = json.loads((Path(workdir) / "store" / "latest" / "results.json").read_text())
         self.assertIs(results["valid?"], True)
+        return results
+
+    def test_the_section_has_the_node_without_a_library_then_the_library_node(self):
+        first, second = readme_examples()
+        self.assertNotIn("from common", first)
+        self.assertIn("from common", second)
+
+    def test_the_node_without_a_library_passes_challenge_1_unbuffered_or_not(self):
+        results = self.run_example(readme_examples()[0], "-w", "echo", "--node-count", "1",
+                                   "--time-limit", "3")
+        self.assertEqual(results["availability"]["ok-fraction"], 1.0)
+
+    def test_the_library_node_passes_challenge_3b_when_copied_as_is(self):
+        # 3b's official flags with a shorter run.
+        results = self.run_example(readme_examples()[1], "-w", "broadcast", "--node-count", "5",
+                                   "--time-limit", "3", "--rate", "10")
         self.assertEqual(results["workload"]["lost-count"], 0)
 
 

@@ -368,7 +368,8 @@ class Run:
         workload_result = results_mod.safely(lambda: workload.check(history))
         silenced = {p.id: p.silenced for p in self.nodes.values() if p.silenced}
         harness = {"valid?": True, "seed": self.seed, **self.hosting.results_facts,
-                   "delivery-lateness-ms": _quantiles_ms(self.network.lateness_s[:self.lateness_end])}
+                   "delivery-lateness-ms": _quantiles_ms(self.network.lateness_s[:self.lateness_end]),
+                   "op-latency-ms": results_mod.op_latency_ms(history)}
         warning = lateness_warning(harness["delivery-lateness-ms"])
         if warning:
             harness["lateness-warning"] = warning
