@@ -20,7 +20,6 @@ import asyncio
 import heapq
 import math
 import random
-import time
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -94,7 +93,7 @@ class Inbox:
     client: bool = False            # messages to and from clients have no latency
     held: tuple | None = None       # the taken message, waiting for its delivery time
     timer: asyncio.Handle | None = None
-    last_delivery: int = 0          # time.monotonic_ns() of the last delivery
+    last_delivery: int = 0          # clock time (ns) of the last delivery
 
 
 class Network:
@@ -157,7 +156,7 @@ class Network:
         msg.raw_body = raw_body
         self._next_id += 1
         delay_ms = 0 if source.client or inbox.client else self.latency.draw_ms()
-        now = time.monotonic_ns()
+        now = self.clock.monotonic_ns()
         self.journal.append(("send", now - self.clock.origin_ns, msg))
         if self.log_send:
             self.log(f":send {msg}")
@@ -174,7 +173,7 @@ class Network:
         while heap:
             entry = heapq.heappop(heap)
             if entry[3]["src"] not in grudge:
-                return entry, whole_ms(entry[0] - time.monotonic_ns())
+                return entry, whole_ms(entry[0] - self.clock.monotonic_ns())
             entry[3].raw_body = None
         return None
 
@@ -193,9 +192,10 @@ class Network:
         """Deliver the held message and every next one already due, taking each in turn as
         Maelstrom's loop does; then hold the next one and flush once."""
         origin, journal, lateness, deliver = self.clock.origin_ns, self.journal, self.lateness_s, inbox.deliver
+        clock_ns = self.clock.monotonic_ns
         deadline, _, sent, msg = inbox.held
         while True:
-            now = time.monotonic_ns()
+            now = clock_ns()
             # How late against the model: taken at max(send, previous delivery) -- the latter
             # is Maelstrom's head-of-line blocking, not harness slowness -- plus whole_ms.
             model_taken = sent if sent > inbox.last_delivery else inbox.last_delivery
