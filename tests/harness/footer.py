@@ -23,8 +23,9 @@ LIMITS: dict[str, list[tuple[str, str, float]]] = {
 # The set-full checker's terms (docs/maelstrom.md §6.5), one sentence each, for the run page.
 # A value is "known" from its acknowledged add or the first read that shows it.
 TERMS: list[tuple[str, str]] = [
-    ("stable latency", "how long after a value was known some read still missed it, i.e. how long "
-                       "it took to show in every node's reads; the median and max are over all values."),
+    ("stable latency", "how long after a value was known (acknowledged, or shown by a read) some read "
+                       "still missed it, i.e. how long it took to show in every node's reads; the median "
+                       "and max are over all values."),
     ("stale", "a value that some read missed after it was known, though every later read shows it: "
               "normal wherever messages take time, never a failure."),
     ("lost", "a value that was known and then missing from every later read, the final reads "

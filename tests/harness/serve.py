@@ -187,6 +187,13 @@ def milliseconds(value: Any) -> str:
     return figure(value, " ms", 2 if _is_number(value) and abs(value) < 10 else 0)
 
 
+def median_and_max(median: Any, most: Any) -> str:
+    """``69 / 98 ms``, or – when the run has no such figures."""
+    if not (_is_number(median) and _is_number(most)):
+        return "–"
+    return f"{milliseconds(median)[:-3]} / {milliseconds(most)}"
+
+
 def fraction(value: Any) -> str:
     """A fraction such as availability, rounded *down* to four decimals: 0.99996 is not 1."""
     if not _is_number(value):
@@ -204,7 +211,8 @@ table { border-collapse: collapse; }
 th, td { padding: 4px 10px; text-align: left; vertical-align: top; }
 th { border-bottom: 2px solid #999; }
 tr.run td { border-bottom: 1px solid #ddd; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.when { white-space: nowrap; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 3px; color: #111; font-weight: bold; }
 td.verdict { border-left: 6px solid; }
 a { color: #1a64c0; }
@@ -252,21 +260,20 @@ def index_page(store: Path) -> bytes:
         rows.append(
             f'<tr class="run {label}"><td class="verdict" style="border-left-color:{colour}">'
             f'<span class="badge" style="background:{colour}">{label}</span></td>'
-            f'<td><a href="{base}">{html.escape(when)}</a></td>'
+            f'<td class="when"><a href="{base}">{html.escape(when)}</a></td>'
             f"<td>{shown(run.challenge or '–')}</td>"
             f"<td>{shown(run.path.parts[0])}</td>"
             f'<td title="{shown(run.node)}">{shown("/".join(run.node.split("/")[-2:])) or "–"}</td>'
             f'<td class="flags">{flags}{why}</td>'
             f'<td class="num">{run.node_count or "–"}</td>'
             f'<td class="num">{figure(dig(run.results, "net", "servers", "msgs-per-op"))}</td>'
-            f'<td class="num">{milliseconds(dig(stable, "0.5"))}</td>'
-            f'<td class="num">{milliseconds(dig(stable, "1"))}</td>'
+            f'<td class="num">{median_and_max(dig(stable, "0.5"), dig(stable, "1"))}</td>'
             f'<td class="num">{milliseconds(dig(run.results, "harness", "op-latency-ms", "p50"))}</td>'
             f'<td class="num">{fraction(dig(run.results, "availability", "ok-fraction"))}</td>'
             f'<td class="files">{links}</td></tr>')
     table = ("<table><tr><th>validity</th><th>started</th><th>challenge</th><th>workload</th><th>node</th>"
-             "<th>flags</th><th>nodes</th><th>servers msgs/op</th><th>stable latency median</th>"
-             "<th>stable latency max</th><th>request latency median</th><th>availability</th>"
+             "<th>flags</th><th>nodes</th><th>servers msgs/op</th><th>stable latency median / max</th>"
+             "<th>request latency median</th><th>availability</th>"
              "<th>pictures and verdict</th></tr>\n" + "\n".join(rows) + "</table>")
     plural = "" if len(runs) == 1 else "s"
     intro = (f"<h1>Test runs in {html.escape(str(store))}</h1><p>{len(runs)} run{plural}, newest first. "
