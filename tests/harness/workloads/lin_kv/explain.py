@@ -89,23 +89,37 @@ def _needs_and_gives(pair: tuple[dict, dict | None]) -> tuple[str | None, str | 
     return (json.dumps(v[0]), json.dumps(v[1])) if isinstance(v, list) and len(v) == 2 else (None, None)
 
 
-def keeps_writers(candidate: list, writable: set[str]) -> bool:
-    """Whether every value an op of ``candidate`` needs is still written by one of its ops,
-    when the whole history writes it: otherwise the set would fail only because the
-    shrinking removed the write, which is no fault of the history."""
-    given = {g for _, g in map(_needs_and_gives, candidate)}
-    return all(need is None or need in given or need not in writable
-               for need, _ in map(_needs_and_gives, candidate))
+def possible_writers(pairs: list[tuple[dict, dict | None]]) -> dict[int, set[int]]:
+    """For each op that needs a value (by its invocation's index): the other ops of ``pairs``
+    that write that value and began before it returned, which could have put it there."""
+    gives = [(p[0]["index"], _needs_and_gives(p)[1]) for p in pairs]
+    out = {}
+    for pair in pairs:
+        need = _needs_and_gives(pair)[0]
+        if need is None:
+            continue
+        invoke, done = pair
+        end = done["index"] if done is not None and done["type"] == "ok" else float("inf")
+        out[invoke["index"]] = {i for i, g in gives if g == need and i != invoke["index"] and i < end}
+    return out
+
+
+def keeps_writers(candidate: list, writers: dict[int, set[int]]) -> bool:
+    """Whether each op of ``candidate`` that needs a value keeps one of the writes that could
+    have given it that value, when the whole history has one: otherwise the set would fail
+    only because the shrinking removed that write, which is no fault of the history."""
+    kept = {p[0]["index"] for p in candidate}
+    return all(not writers.get(i) or writers[i] & kept for i in kept)
 
 
 def shrink(pairs: list[tuple[dict, dict | None]], deadline: float) -> tuple[list, bool]:
     """A subset of ``pairs`` (which cannot be linearized) that still cannot, and whether it
     is minimal (it is, unless the deadline passed first). Chunks of half the ops are tried
     for removal, then quarters, and so on down to single ops, until no single op can go.
-    A write is never removed while an op that needs its value is kept and no other op
-    writes it (``keeps_writers``)."""
+    A write is never removed while it is the last that could have given a kept op the
+    value it needs (``keeps_writers``)."""
     current = list(pairs)
-    writable = {g for _, g in map(_needs_and_gives, pairs) if g is not None}
+    writers = possible_writers(pairs)
     size = max(1, len(current) // 2)
     while True:
         removed, i = False, 0
@@ -113,7 +127,7 @@ def shrink(pairs: list[tuple[dict, dict | None]], deadline: float) -> tuple[list
             if time.monotonic() > deadline:
                 return current, False
             candidate = current[:i] + current[i + size:]
-            if candidate and keeps_writers(candidate, writable) and linearizable(candidate) is False:
+            if candidate and keeps_writers(candidate, writers) and linearizable(candidate) is False:
                 current, removed = candidate, True   # the next chunk has slid into place
             else:
                 i += size
@@ -159,7 +173,7 @@ def sentence(key: Any, pairs: list, minimal: bool) -> tuple[str, dict]:
     ops = "; ".join(f"({i + 1}) {describe(p, origin)}" for i, p in enumerate(pairs))
     order = [f"{a + 1} finished before {b + 1} began" for a, b in precedences(pairs)]
     text = (f"key {key}: {'these' if minimal else 'at least these'} {plural(len(pairs), 'operation')} cannot be "
-            f"linearized{' (minimal: leave any one out and the rest can be linearized, or would read a value nobody wrote)' if minimal else ''}: {ops}. ")
+            f"linearized{' (minimal: leave any one out and the rest can be linearized, or some read loses every write that could explain it)' if minimal else ''}: {ops}. ")
     if order:
         text += "Real time orders them: " + ", ".join(order) + ". "
     paths = report.get("final-paths") or []
@@ -170,8 +184,8 @@ def sentence(key: Any, pairs: list, minimal: bool) -> tuple[str, dict]:
         index = next((i for i, p in enumerate(pairs) if p[1] is stuck or (p[1] and p[1]["index"] == stuck["index"])), None)
         which = f"({index + 1}) " if index is not None else ""
         holding = f"holding {' or '.join(ends)}" if ends else "never written (nil)"
-        text += (f"In every order real time allows, {which}finds the register {holding} when it takes effect: "
-                 f"{why}.")
+        text += (f"Every order real time allows fails; the furthest get to {which}and find the register "
+                 f"{holding} there: {why}.")
     return text, report
 
 
