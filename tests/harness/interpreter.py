@@ -20,6 +20,7 @@ from .clock import Clock
 from .nemesis import describe, random_grudge
 from .network import Network
 from .options import Options
+from .recording import History
 from .schedule import PENDING, Stagger, next_step
 from .workloads.base import Workload
 
@@ -28,7 +29,8 @@ RECOVERY_S = 10.0
 
 class Interpreter:
     def __init__(self, opts: Options, workload: Workload, network: Network, clock: Clock,
-                 client_ids: ClientIds, rng: random.Random, log: Callable[[str], None]):
+                 client_ids: ClientIds, rng: random.Random, log: Callable[[str], None],
+                 history: History | list | None = None):
         self.opts = opts
         self.workload = workload
         self.network = network
@@ -42,10 +44,12 @@ class Interpreter:
         self.client_process: list[int | None] = [None] * self.C
         self.busy: list[asyncio.Task | None] = [None] * self.C
         self._wake: asyncio.Future | None = None   # the main loop, waiting for a free thread
-        self.history: list[dict] = []
+        # Where ops are recorded: a run streams them to history.jsonl; a list keeps them.
+        self.history = history if history is not None else []
         self.partitioned: str | None = None
         self.phase = "setup"
-        self.counts = {"ok": 0, "fail": 0, "info": 0}   # client completions, for the status line
+        # client invocations (for the message budget) and completions (for the status line)
+        self.counts = {"invoke": 0, "ok": 0, "fail": 0, "info": 0}
 
     # --- history ----------------------------------------------------------------------
     def record(self, op: dict) -> dict:

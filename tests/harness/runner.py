@@ -22,16 +22,18 @@ from pathlib import Path
 from . import footer
 from . import results as results_mod
 from . import store
+from .budget import CHECK_S, MessageBudget
 from .client import ClientIds, NetClient
 from .clock import Clock
 from .diagnostics import Diagnostics
 from .edn import dumps as edn_dumps
 from .errors import RPCError, RPCTimeout
 from .interpreter import RECOVERY_S, Interpreter
-from .network import Latency, Network, lateness_warning
+from .network import Latency, Lateness, Network, lateness_warning
 from .options import Options
 from .event_loop import precise_event_loop
 from .process import NodeProcess, ProcessTable
+from .recording import History, Journal
 from .services import make_services
 from .workloads import WORKLOAD_NAMES
 from .workloads import load as load_workload
@@ -104,14 +106,6 @@ class Console:
             self.file = None
 
 
-def _quantiles_ms(samples: list[float]) -> dict:
-    if not samples:
-        return {"count": 0}
-    s = sorted(samples)
-    pick = lambda q: round(s[min(len(s) - 1, int(len(s) * q))] * 1000, 3)
-    return {"count": len(s), "p50": pick(0.5), "p99": pick(0.99), "max": round(s[-1] * 1000, 3)}
-
-
 class Run:
     def __init__(self, opts: Options, console: Console):
         self.opts = opts
@@ -127,7 +121,11 @@ class Run:
         self.setup_clients: list[NetClient] = []
         self.interpreter: Interpreter | None = None
         self.network: Network | None = None
-        self.lateness_end: int | None = None   # deliveries counted in the lateness figure
+        self.journal: Journal | None = None
+        self.history: History | None = None
+        self.lateness: Lateness | None = None   # the deliveries made before teardown
+        self.budget: MessageBudget | None = None
+        self.abort_reason: str | None = None    # why the run itself decided to stop
         self.run_dir: Path | None = None
         self.workdir = tempfile.mkdtemp(prefix="glomers-nodes-")
         self.stopped_by: signal.Signals | None = None   # SIGTERM or SIGHUP received
@@ -143,21 +141,29 @@ class Run:
         self.log(f"Running {opts.workload} on {len(opts.nodes)} node(s) with the local harness "
                  f"(seed {self.seed}); store: {self.run_dir}")
         workload = load_workload(opts.workload)(opts, self.rng_gen)
+        self.journal = Journal(self.run_dir / "net-journal.jsonl")
+        self.history = History(self.run_dir / "history.jsonl")
         self.network = Network(Latency(opts.latency, opts.latency_dist, self.rng_net), self.clock,
-                               self.log, opts.log_net_send, opts.log_net_recv)
+                               self.log, opts.log_net_send, opts.log_net_recv, self.journal)
         # Clients and node processes find it here (see diagnostics.py).
         self.network.diagnostics = self.diagnostics
         self.interpreter = Interpreter(opts, workload, self.network, self.clock, ClientIds(),
-                                       self.rng_nemesis, self.log)
+                                       self.rng_nemesis, self.log, self.history)
+        self.budget = MessageBudget(opts.nodes, self.journal, lambda: self.interpreter.counts["invoke"],
+                                    self.diagnostics)
         loop = asyncio.get_running_loop()
         main = asyncio.current_task()
 
         def terminate(sig: signal.Signals) -> None:
             self.stopped_by = sig
             main.cancel()
+
+        def abort(reason: str) -> None:
+            self.abort_reason = reason
+            main.cancel()
         for sig in (signal.SIGTERM, signal.SIGHUP):   # a closed terminal stops a run like kill
             loop.add_signal_handler(sig, terminate, sig)
-        status = loop.create_task(self._status_loop())
+        watchers = [loop.create_task(self._status_loop()), loop.create_task(self._watch(abort))]
         try:
             try:
                 await self._setup_db()
@@ -167,22 +173,34 @@ class Run:
                 if workload.final_phase:
                     await self.interpreter.final_phase()
             finally:
-                status.cancel()
-                await self._teardown()
+                for watcher in watchers:
+                    watcher.cancel()
+                try:
+                    await self._teardown()
+                finally:
+                    self._close_records()
         except Aborted as e:
-            self._store_history()
-            store.write_aborted(self.run_dir, str(e), self.diagnostics.summary())
-            self.log(f"ERROR The run could not be carried out: {e}")
-            print(f"Test aborted: {e}", flush=True)
-            return None, 255
-        self._store_history()
+            return self._aborted(str(e))
+        except asyncio.CancelledError:
+            if self.abort_reason is None or self.stopped_by is not None:
+                raise
+            main.uncancel()
+            return self._aborted(self.abort_reason)
         return self._analyse(workload), None
 
-    def _store_history(self) -> None:
-        if self.interpreter is not None:
-            store.write_history(self.run_dir, self.interpreter.history)
-        if self.network is not None:
-            store.write_journal(self.run_dir, self.network.journal)
+    def _aborted(self, reason: str) -> tuple[None, int]:
+        store.write_aborted(self.run_dir, reason, self.diagnostics.summary())
+        self.log(f"ERROR The run could not be carried out: {reason}")
+        print(f"Test aborted: {reason}", flush=True)
+        return None, 255
+
+    def _close_records(self) -> None:
+        """Complete the journal and history files; the history's other formats follow."""
+        for record in (self.journal, self.history):
+            if record is not None:
+                record.close()
+        if self.history is not None:
+            store.finish_history(self.run_dir)
 
     # --- setup ----------------------------------------------------------------------------
     async def _setup_db(self) -> None:
@@ -247,7 +265,7 @@ class Run:
                                                    f"expected type init_ok"))
 
     def _wrote_stdout(self, node_id: str) -> bool:
-        return any(msg["src"] == node_id for _, _, msg in self.network.journal)
+        return self.journal.sent_by(node_id) > 0
 
     async def _probe_flush(self, proc: NodeProcess) -> str:
         """Why a node that wrote nothing at all was silent. Closing its stdin makes most
@@ -307,7 +325,7 @@ class Run:
         if self.network is not None:
             # Lateness says whether the run's latency figures can be trusted: what is delivered
             # while the nodes are being killed feeds no figure, and the kill itself delays it.
-            self.lateness_end = len(self.network.lateness_s)
+            self.lateness = self.network.lateness.copy()
         if self.interpreter is not None:
             for t in self.interpreter.busy:
                 if t is not None:
@@ -326,6 +344,22 @@ class Run:
         crashed = [p for p in self.nodes.values() if p.exit_status is not None]
         if crashed:
             raise Aborted("\n".join(p.crash_report() for p in crashed))
+
+    # --- bounds -------------------------------------------------------------------------
+    async def _watch(self, abort) -> None:
+        """Once a second: the message budget, and the journal and history handed to their
+        writers, so that the files on disk follow the run."""
+        loop = asyncio.get_running_loop()
+        last = loop.time()
+        while True:
+            await asyncio.sleep(CHECK_S)
+            now = loop.time()
+            reason = self.budget.check(now - last)
+            last = now
+            self.journal.flush(wait=False)
+            self.history.flush(wait=False)
+            if reason:
+                return abort(reason)
 
     # --- progress -----------------------------------------------------------------------
     async def _status_loop(self) -> None:
@@ -352,11 +386,14 @@ class Run:
 
     # --- analysis -------------------------------------------------------------------------
     def _analyse(self, workload) -> dict:
-        history = self.interpreter.history
+        # The checkers hold the history whole (most must); the journal is never read back:
+        # its statistics were counted as it was written.
+        history = list(store.read_history(self.run_dir))
         workload_result = results_mod.safely(lambda: workload.check(history))
         silenced = {p.id: p.silenced for p in self.nodes.values() if p.silenced}
         harness = {"valid?": True, "seed": self.seed,
-                   "delivery-lateness-ms": _quantiles_ms(self.network.lateness_s[:self.lateness_end])}
+                   "delivery-lateness-ms": self.lateness.quantiles_ms(),
+                   "busiest-second": self.budget.busiest}
         warning = lateness_warning(harness["delivery-lateness-ms"])
         if warning:
             harness["lateness-warning"] = warning
@@ -365,7 +402,8 @@ class Run:
             harness["silenced-nodes"] = silenced
         if self.diagnostics.mistakes:
             harness["mistakes"] = self.diagnostics.summary()
-        res = results_mod.compose(history, self.network.journal, self.opts, workload_result, harness)
+        res = results_mod.compose(history, self.journal.net, self.opts, workload_result, harness)
+        del history
         store.write_results(self.run_dir, res)
         try:
             from .visuals import render_all

@@ -1,0 +1,37 @@
+"""A broken node never exhausts the machine: it is named, and a run it floods is stopped
+(issue 20). Each case is a hostile node from tests/broken_nodes/ that once did."""
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+
+from tests.support import HarnessTestCase, node, run_harness
+
+BROKEN = "tests/broken_nodes/"
+
+
+class Floods(HarnessTestCase):
+    def run_in_temp(self, *args: str, timeout: float = 120):
+        workdir = tempfile.mkdtemp(prefix="glomers-e2e-bounded-")
+        self.addCleanup(shutil.rmtree, workdir, True)
+        return run_harness(*args, "--seed", "1", cwd=workdir, timeout=timeout)
+
+    def assert_flood_aborted(self, run, kind: str) -> None:
+        self.assertEqual(run.returncode, 255, run.details())
+        self.assertIn("Test aborted: the nodes flooded the network", run.stdout, run.details())
+        self.assertIn(f"of them {kind!r}", run.stdout)
+        self.assertIn(" MISTAKE n", run.stderr)   # named during the run, before the abort
+        mistakes = json.loads((run.store / "aborted.json").read_text())["mistakes"]
+        self.assertIn("message-flood", [m["kind"] for m in mistakes])
+
+    def test_a_gossip_storm_is_named_and_stopped_instead_of_called_valid(self):
+        # Once: 3.57 M messages, 4.57 GB, then "Everything looks good!"
+        run = self.run_in_temp("-w", "broadcast", "--bin", node(BROKEN + "gossip_storm.py"),
+                               "--node-count", "5", "--time-limit", "10", "--rate", "10")
+        self.assert_flood_aborted(run, "gossip")
+
+    def test_a_node_that_floods_its_stdout_is_named_and_stopped(self):
+        run = self.run_in_temp("-w", "echo", "--bin", node(BROKEN + "stdout_flood.py"),
+                               "--node-count", "2", "--time-limit", "10")
+        self.assert_flood_aborted(run, "chatter")
