@@ -220,6 +220,23 @@ class Compose(unittest.TestCase):
         self.assertEqual(list(r)[-2:], ["harness", "valid?"])
 
 
+class OpLatency(unittest.TestCase):
+    def test_only_ok_client_ops_count_from_invocation_to_completion(self):
+        ms = 1_000_000
+        history = [{"process": 0, "type": "invoke", "time": 0},
+                   {"process": 1, "type": "invoke", "time": 1 * ms},
+                   {"process": "nemesis", "type": "invoke", "time": 2 * ms},
+                   {"process": 1, "type": "ok", "time": 4 * ms},        # waited 3 ms
+                   {"process": "nemesis", "type": "info", "time": 9 * ms},
+                   {"process": 0, "type": "ok", "time": 10 * ms},       # waited 10 ms
+                   {"process": 0, "type": "invoke", "time": 11 * ms},
+                   {"process": 0, "type": "info", "time": 5011 * ms}]   # a timeout: not ok
+        self.assertEqual(results.op_latency_ms(history), {"count": 2, "p50": 10.0, "p99": 10.0, "max": 10.0})
+
+    def test_no_ok_op_gives_only_a_count(self):
+        self.assertEqual(results.op_latency_ms([{"process": 0, "type": "invoke", "time": 0}]), {"count": 0})
+
+
 class Verdict(unittest.TestCase):
     def test_sentences(self):
         self.assertTrue(results.verdict_line(True).startswith("Everything looks good!"))

@@ -24,7 +24,6 @@ import heapq
 import json
 import math
 import random
-import time
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -152,7 +151,7 @@ class Inbox:
     client: bool = False            # messages to and from clients have no latency
     held: tuple | None = None       # the taken message, waiting for its delivery time
     timer: asyncio.Handle | None = None
-    last_delivery: int = 0          # time.monotonic_ns() of the last delivery
+    last_delivery: int = 0          # clock time (ns) of the last delivery
 
 
 class Network:
@@ -217,7 +216,7 @@ class Network:
         self._next_id += 1
         client = source.client or inbox.client
         delay_ms = 0 if client else self.latency.draw_ms()
-        now = time.monotonic_ns()
+        now = self.clock.monotonic_ns()
         self.journal.send(now - self.clock.origin_ns, text, src, body.get("type"), client)
         if self.log_send:
             self.log(f":send {msg}")
@@ -234,7 +233,7 @@ class Network:
         while heap:
             entry = heapq.heappop(heap)
             if entry[3]["src"] not in grudge:
-                return entry, whole_ms(entry[0] - time.monotonic_ns())
+                return entry, whole_ms(entry[0] - self.clock.monotonic_ns())
         return None
 
     def _hold(self, inbox: Inbox, taken: tuple[tuple, int] | None) -> None:
@@ -254,9 +253,10 @@ class Network:
         origin, journal, deliver = self.clock.origin_ns, self.journal, inbox.deliver
         lateness = self.lateness
         late_counts = lateness.counts
+        clock_ns = self.clock.monotonic_ns
         deadline, _, sent, msg, client = inbox.held
         while True:
-            now = time.monotonic_ns()
+            now = clock_ns()
             # How late against the model: taken at max(send, previous delivery) -- the latter
             # is Maelstrom's head-of-line blocking, not harness slowness -- plus whole_ms.
             model_taken = sent if sent > inbox.last_delivery else inbox.last_delivery

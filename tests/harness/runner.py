@@ -18,21 +18,21 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 from . import footer
 from . import results as results_mod
 from . import store
 from .budget import CHECK_S, MessageBudget
 from .client import ClientIds, NetClient
-from .clock import Clock
 from .diagnostics import Diagnostics
 from .edn import dumps as edn_dumps
 from .errors import RPCError, RPCTimeout
 from .interpreter import RECOVERY_S, Interpreter
 from .network import Latency, Lateness, Network, lateness_warning
 from .options import Options
-from .event_loop import precise_event_loop
-from .process import NodeProcess, ProcessTable
+from .hosting import RealTime
+from .process import NodeHost
 from .recording import History, Journal
 from .services import make_services
 from .workloads import WORKLOAD_NAMES
@@ -107,17 +107,21 @@ class Console:
 
 
 class Run:
-    def __init__(self, opts: Options, console: Console):
+    def __init__(self, opts: Options, console: Console, hosting=None, store_base: Path = Path("store"),
+                 pictures: bool = True):
         self.opts = opts
         self.console = console
         self.log = console.log
+        self.hosting = hosting or RealTime()
+        self.store_base = store_base
+        self.pictures = pictures
         self.seed = opts.seed if opts.seed is not None else random.randrange(2**31)
         rng = random.Random(self.seed)
         # Independent streams, so that e.g. a different latency draw does not shift the op mix.
-        self.rng_net, self.rng_gen, self.rng_nemesis, self.rng_services = (
-            random.Random(rng.random()) for _ in range(4))
-        self.clock = Clock()
-        self.nodes: dict[str, NodeProcess] = {}
+        self.rng_net, self.rng_gen, self.rng_nemesis, self.rng_services, self.rng_nodes = (
+            random.Random(rng.random()) for _ in range(5))
+        self.clock = self.hosting.clock
+        self.nodes: dict[str, NodeHost] = {}
         self.setup_clients: list[NetClient] = []
         self.interpreter: Interpreter | None = None
         self.network: Network | None = None
@@ -129,16 +133,32 @@ class Run:
         self.run_dir: Path | None = None
         self.workdir = tempfile.mkdtemp(prefix="glomers-nodes-")
         self.stopped_by: signal.Signals | None = None   # SIGTERM or SIGHUP received
-        self.diagnostics = Diagnostics(console.log)
+        self.diagnostics = Diagnostics(console.log, self.clock.monotonic)
 
     # --- the whole run ------------------------------------------------------------------
+    def carry_out(self) -> tuple[dict | None, int | None]:
+        """The whole run on its own event loop: (results, None), or (None, exit code) if it
+        could not be carried out. Every node is stopped before this returns."""
+        # A full garbage collection stalls the event loop while it scans every object,
+        # delaying deliveries (up to ~150 ms when the journal was kept in memory). A run
+        # makes few reference cycles, so collection waits until it is over.
+        gc.disable()
+        try:
+            with self.hosting.session(self.rng_nodes):
+                with asyncio.Runner(loop_factory=self.hosting.new_loop) as runner:
+                    return runner.run(self.execute())
+        finally:
+            gc.enable()
+            self.console.close()
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
     async def execute(self) -> tuple[dict | None, int]:
         opts = self.opts
-        self.run_dir = store.new_run_dir(opts.workload)
+        self.run_dir = store.new_run_dir(opts.workload, self.store_base)
         self.console.open(self.run_dir / "jepsen.log")
         (self.run_dir / "test.json").write_text(json.dumps({"argv": opts.argv, "seed": self.seed,
                                                             "challenge": footer.challenge_from_env()}))
-        self.log(f"Running {opts.workload} on {len(opts.nodes)} node(s) with the local harness "
+        self.log(f"Running {opts.workload} on {len(opts.nodes)} node(s) with {self.hosting.harness} "
                  f"(seed {self.seed}); store: {self.run_dir}")
         workload = load_workload(opts.workload)(opts, self.rng_gen)
         self.journal = Journal(self.run_dir / "net-journal.jsonl")
@@ -205,19 +225,18 @@ class Run:
     # --- setup ----------------------------------------------------------------------------
     async def _setup_db(self) -> None:
         opts, net = self.opts, self.network
+        refusal = self.hosting.refusal(opts)
+        if refusal:
+            raise Aborted(refusal)
         binary = os.path.realpath(opts.bin)
-        if not os.path.isfile(binary):
-            raise Aborted(f"--bin {opts.bin} does not exist or is not a file")
-        if not os.access(binary, os.X_OK):
-            raise Aborted(f"--bin {opts.bin} is not executable (chmod +x it and give it a shebang line)")
         for name, service in make_services(self.rng_services).items():
             net.register(name, self._service_handler(name, service))
         logs = self.run_dir / "node-logs"
         logs.mkdir(exist_ok=True)
         # Every id is registered before any node starts, so early sends never hit a gap.
         for node_id in opts.nodes:
-            proc = NodeProcess(node_id, [binary, *opts.bin_args], self.workdir,
-                               logs / f"{node_id}.log", net, self.log, opts.log_stderr)
+            proc = self.hosting.host(node_id, [binary, *opts.bin_args], self.workdir,
+                                     logs / f"{node_id}.log", net, self.log, opts.log_stderr)
             self.nodes[node_id] = proc
             net.register(node_id, proc.deliver, proc.flush)
         for proc in self.nodes.values():
@@ -267,17 +286,11 @@ class Run:
     def _wrote_stdout(self, node_id: str) -> bool:
         return self.journal.sent_by(node_id) > 0
 
-    async def _probe_flush(self, proc: NodeProcess) -> str:
+    async def _probe_flush(self, proc: NodeHost) -> str:
         """Why a node that wrote nothing at all was silent. Closing its stdin makes most
         programs exit, and exiting flushes their buffers: a reply that appears then was
         waiting for a flush."""
-        proc.killed = True   # this exit is ours, not the node's
-        proc.proc.stdin.close()
-        try:
-            await asyncio.wait_for(proc.exited(), FLUSH_PROBE_S)
-        except asyncio.TimeoutError:
-            pass
-        await asyncio.sleep(0.1)   # let its last stdout lines be read
+        await proc.end_stdin(FLUSH_PROBE_S)
         if self._wrote_stdout(proc.id):
             kind, what = "nothing-on-stdout", "wrote its reply to init only when its stdin was closed: " \
                                               "the reply sat in its output buffer"
@@ -286,7 +299,7 @@ class Run:
         self.diagnostics.report(kind, proc.id, what)
         return f"; it {what}. Fix: {self.diagnostics.mistakes[(kind, proc.id)].fix}"
 
-    def _node_problem(self, proc: NodeProcess, what: str) -> str:
+    def _node_problem(self, proc: NodeHost, what: str) -> str:
         parts = [what]
         if proc.exit_status is not None:
             parts.append(f"it exited with status {proc.exit_status}")
@@ -336,8 +349,7 @@ class Run:
         if self.network is not None:
             self.network.heal()
         if self.nodes:
-            table = await asyncio.to_thread(ProcessTable)
-            await asyncio.gather(*(p.kill(table) for p in self.nodes.values()), return_exceptions=True)
+            await self.hosting.stop(list(self.nodes.values()))
         if self.network is not None:
             await self.network.close()
         shutil.rmtree(self.workdir, ignore_errors=True)
@@ -391,8 +403,9 @@ class Run:
         history = list(store.read_history(self.run_dir))
         workload_result = results_mod.safely(lambda: workload.check(history))
         silenced = {p.id: p.silenced for p in self.nodes.values() if p.silenced}
-        harness = {"valid?": True, "seed": self.seed,
+        harness = {"valid?": True, "seed": self.seed, **self.hosting.results_facts,
                    "delivery-lateness-ms": self.lateness.quantiles_ms(),
+                   "op-latency-ms": results_mod.op_latency_ms(history),
                    "busiest-second": self.budget.busiest}
         warning = lateness_warning(harness["delivery-lateness-ms"])
         if warning:
@@ -405,6 +418,11 @@ class Run:
         res = results_mod.compose(history, self.journal.net, self.opts, workload_result, harness)
         del history
         store.write_results(self.run_dir, res)
+        if self.pictures:
+            self.draw_pictures()
+        return res
+
+    def draw_pictures(self) -> None:
         try:
             from .visuals import render_all
             render_all(self.run_dir)
@@ -412,7 +430,6 @@ class Run:
             pass
         except Exception as e:
             self.log(f"WARN could not draw the run's pictures: {e!r}")
-        return res
 
 
 def _print_and_keep(run_dir: Path, text: str) -> None:
@@ -426,8 +443,9 @@ def _print_and_keep(run_dir: Path, text: str) -> None:
         pass   # the console already has it
 
 
-def run_tests(opts: Options) -> int:
-    """Run the test ``--test-count`` times; the first run that is not valid decides the exit code."""
+def run_tests(opts: Options, new_hosting: Callable[[], object] = RealTime) -> int:
+    """Run the test ``--test-count`` times, each on a hosting from ``new_hosting``; the first
+    run that is not valid decides the exit code."""
     try:
         load_workload(opts.workload)
     except NotImplementedError as e:
@@ -435,24 +453,15 @@ def run_tests(opts: Options) -> int:
         return 255
     for i in range(opts.test_count):
         console = Console()
-        run = Run(opts, console)
-        # The history and journal grow to millions of objects; a full garbage collection
-        # over them stalls the event loop for up to ~150 ms, delaying deliveries. A run
-        # makes few reference cycles, so collection waits until it is over.
-        gc.disable()
+        run = Run(opts, console, new_hosting())
         try:
-            with asyncio.Runner(loop_factory=precise_event_loop) as runner:
-                results, code = runner.run(run.execute())
+            results, code = run.carry_out()
         except (KeyboardInterrupt, asyncio.CancelledError):
             console.log("Interrupted; every node process was killed.")
             return 128 + (run.stopped_by or signal.SIGINT)
         except OSError as e:   # the harness's own failure (its store), never the node's
             print(f"Test aborted: the harness failed, not the node: {e}", flush=True)
             return 255
-        finally:
-            gc.enable()
-            console.close()
-            shutil.rmtree(run.workdir, ignore_errors=True)
         if results is None:
             if run.run_dir is not None:
                 _print_and_keep(run.run_dir, "\n".join(footer.where(run.run_dir)))
