@@ -6,6 +6,7 @@ import json
 import shutil
 import tempfile
 
+from tests.harness.node_log import LOG_LIMIT, TAIL_KEEP
 from tests.support import HarnessTestCase, node, run_harness
 
 BROKEN = "tests/broken_nodes/"
@@ -35,3 +36,20 @@ class Floods(HarnessTestCase):
         run = self.run_in_temp("-w", "echo", "--bin", node(BROKEN + "stdout_flood.py"),
                                "--node-count", "2", "--time-limit", "10")
         self.assert_flood_aborted(run, "chatter")
+
+
+class LogFlood(HarnessTestCase):
+    def test_a_node_that_logs_in_a_hot_loop_is_named_and_its_log_capped(self):
+        # Once: a 6.0 GB node-logs/n6.log in 10 s, with no warning.
+        workdir = tempfile.mkdtemp(prefix="glomers-e2e-bounded-")
+        self.addCleanup(shutil.rmtree, workdir, True)
+        run = run_harness("-w", "echo", "--bin", node(BROKEN + "log_flood.py"), "--node-count", "2",
+                          "--time-limit", "3", "--seed", "1", cwd=workdir, timeout=120)
+        results = self.assertValid(run)   # logging too much is not wrong, only wasteful
+        self.assertIn("log-flood", [m["kind"] for m in results["harness"]["mistakes"]])
+        self.assertRegex(run.stderr, r"MISTAKE n[01] wrote 32 MiB on stderr")
+        for log in ("n0.log", "n1.log"):
+            text = (run.store / "node-logs" / log).read_bytes()
+            self.assertLess(len(text), LOG_LIMIT + TAIL_KEEP + 4096)
+            self.assertRegex(text, rb"\[harness\] [\d,]+ bytes of n[01]'s stderr were dropped here")
+            self.assertTrue(text.endswith(b"debug: still here, nothing to report\n"))

@@ -3,10 +3,9 @@
 A node is started from ``--bin`` directly (no shell) in a temporary working directory.
 Each stdout line must be exactly one JSON message; the first line that is not (bad JSON,
 a wrong envelope, an unknown src/dest) *silences* the node: as in Maelstrom, its stdout
-is never read again for the rest of the run. The node writes its stderr straight into
-``node-logs/<id>.log`` (the harness reads that pipe only to echo it with --log-stderr), so a
-chatty node costs the harness nothing and never blocks on a full pipe; crash reports quote
-the log's last lines.
+is never read again for the rest of the run. The node's stderr goes to
+``node-logs/<id>.log`` through a pipe drained by a thread (node_log.py), so a chatty node
+never delays a delivery and its log is capped; crash reports quote the log's last lines.
 
 Hot path: stdout bytes are split into lines as they arrive (no coroutine per line), each
 line is parsed once, and a message whose body the harness leaves as it is reaches its
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import Callable
 
 from .network import Envelope, Network, UnknownId
+from .node_log import NodeLog
 
 LINE_LIMIT = 64 * 1024 * 1024
 READ_SIZE = 64 * 1024
@@ -319,19 +319,27 @@ class NodeProcess(NodeHost):
         self._protocol: _NodeProtocol | None = None
         self._partial = bytearray()          # an incomplete last stdout line
         self._outbox: list[str] = []         # stdin lines waiting for this turn's flush
-        self._stderr_task: asyncio.Task | None = None   # only to echo stderr
+        self._stderr: NodeLog | None = None
         self._exit_task: asyncio.Task | None = None
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
         name, value = self.mark.split("=", 1)
-        with open(self.log_path, "ab") as log_file:
+        stderr, stderr_end = os.pipe()
+        try:
             transport, self._protocol = await loop.subprocess_exec(
                 lambda: _NodeProtocol(self, LINE_LIMIT, loop), *self.argv, cwd=self.workdir,
-                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE if self.echo_stderr else log_file,
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=stderr_end,
                 start_new_session=True, env={**os.environ, name: value})
+        except BaseException:
+            os.close(stderr)
+            raise
+        finally:
+            os.close(stderr_end)
         self.proc = asyncio.subprocess.Process(transport, self._protocol, loop)
+        echo = (lambda line: self.log(f"[{self.id} stderr] {line}")) if self.echo_stderr else None
+        self._stderr = NodeLog(stderr, self.log_path, loop, self._logs_too_much, echo)
+        self._stderr.start()
         for fd in (1, 2):
             # asyncio reads 256 KiB at a time: a buffer that size is mmap'ed and unmapped on
             # every read, ten times the cost of reading a small line. A pipe holds 64 KiB.
@@ -340,8 +348,6 @@ class NodeProcess(NodeHost):
         # asyncio passes each stdout chunk on through call_soon, a second turn of the loop
         # per read; taking it straight from the pipe keeps the order and saves that turn.
         transport.get_pipe_transport(1).get_protocol().data_received = self._stdout_data
-        if self.echo_stderr:
-            self._stderr_task = loop.create_task(self._echo_stderr())
         self._exit_task = loop.create_task(self._watch_exit())
 
     # --- stdin -------------------------------------------------------------------------
@@ -409,22 +415,11 @@ class NodeProcess(NodeHost):
             pipe.pause_reading()   # the node blocks once the pipe is full, as in Maelstrom
 
     # --- stderr and exit ---------------------------------------------------------------
-    async def _echo_stderr(self) -> None:
-        """With --log-stderr: each stderr line to the node's log and to the console."""
-        with open(self.log_path, "ab") as out:
-            while True:
-                try:
-                    raw = await self.proc.stderr.readline()
-                except (ValueError, asyncio.LimitOverrunError):
-                    continue
-                if not raw:
-                    return
-                try:
-                    out.write(raw)
-                    out.flush()
-                except OSError:
-                    pass    # a full disk must not stop the node's stderr from being drained
-                self.log(f"[{self.id} stderr] {raw.decode('utf-8', errors='replace').rstrip()}")
+    def _logs_too_much(self, what: str) -> None:
+        diagnostics = getattr(self.network, "diagnostics", None)
+        if diagnostics is None:
+            return self.log(f"WARN node {self.id} {what}")
+        diagnostics.report("log-flood", self.id, what)
 
     async def exited(self) -> int:
         """The node's exit status, once the process itself has exited: a child left behind
@@ -435,8 +430,7 @@ class NodeProcess(NodeHost):
         status = await self.exited()
         if not self.killed:
             self.exit_status = status
-            if self._stderr_task:
-                await asyncio.wait([self._stderr_task], timeout=0.5)   # its last words
+            await self._stderr.wait(0.5)   # its last words
             self._report_exit(status)
 
     async def end_stdin(self, wait_s: float) -> None:
@@ -468,9 +462,8 @@ class NodeProcess(NodeHost):
             await asyncio.wait_for(asyncio.shield(self._protocol.exited), 5)
         except asyncio.TimeoutError:
             self.log(f"WARN node {self.id} did not die within 5 s of SIGKILL")
-        tasks = [t for t in (self._stderr_task, self._exit_task) if t]
-        for t in tasks:
-            if not t.done():
-                t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._stderr.wait(1.0)   # the log complete, unless a survivor holds its pipe
+        if self._exit_task and not self._exit_task.done():
+            self._exit_task.cancel()
+        await asyncio.gather(*[t for t in (self._exit_task,) if t], return_exceptions=True)
         self.proc._transport.close()
