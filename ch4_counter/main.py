@@ -30,9 +30,10 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from common import KV, SEQ_KV, Message, Natural, Node, RPCError  # noqa: E402  (importable once path is set)
+from common import KV, SEQ_KV, ErrorCode, Message, Natural, Node, RPCError  # noqa: E402  (importable once path is set)
 
 ROUND = 1.0   # seconds between a node's writes (and reads) of seq-kv
+LIMIT = 2 ** 63 - 1   # the largest total an add may make: a Java long, what Maelstrom's checker holds
 
 node = Node()
 kv = KV(node, SEQ_KV)
@@ -42,6 +43,8 @@ rounds = 0
 
 @node.on("add", delta=Natural)
 def add(msg: Message) -> None:
+    if sum(counts.values()) + msg.body["delta"] > LIMIT:   # refused: nothing counted
+        raise RPCError(ErrorCode.MALFORMED_REQUEST, f"add: the counter would pass {LIMIT}")
     counts[node.node_id] = counts.get(node.node_id, 0) + msg.body["delta"]
     node.reply(msg, {"type": "add_ok"})
 

@@ -19,10 +19,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import RPCError
+from .errors import ErrorCode, RPCError
 from .node import Message, Node
 
 Stamp = tuple[int, str]
+# No run makes this many transactions: a replicated stamp past it is forged, and refused, so
+# that a clock (and every stamp after it) always stays a small integer.
+STAMP_LIMIT = 2 ** 62
 
 
 class Registers:
@@ -68,6 +71,8 @@ class Registers:
             self.unsent[peer] = {}
 
     def _replicate(self, msg: Message) -> None:
+        if any(counter > STAMP_LIMIT for _, (counter, _), _ in msg.body["writes"]):
+            raise RPCError(ErrorCode.MALFORMED_REQUEST, f"replicate: a stamp counter past {STAMP_LIMIT}")
         for key, (counter, origin), value in msg.body["writes"]:
             self._install(key, (counter, origin), value)
         self.node.reply(msg, {"type": "replicate_ok"})

@@ -31,6 +31,7 @@ FIXES = {
     "wrong-in-reply-to": "in_reply_to must be the request's msg_id itself, an integer, copied unchanged",
     "reply-never-requested": "reply only to requests you received, with in_reply_to = their msg_id",
     "node-exited": "a node must keep serving until its stdin closes; its stderr is in node-logs/{node}.log",
+    "stdout-closed": "keep stdout open for as long as the node runs: every message it sends leaves through it",
     "log-flood": "log what you need to see, not a line per loop turn or per message in a hot path "
                  "(node-logs/{node}.log keeps the first 32 MiB and the last 64 KiB of each node's stderr)",
     "message-flood": "remember what you have already seen and never forward it again (gossip that "

@@ -35,6 +35,7 @@ from .node_log import NodeLog
 LINE_LIMIT = 64 * 1024 * 1024
 READ_SIZE = 64 * 1024
 TAIL_LINES, TAIL_BYTES = 32, 64 * 1024
+STDOUT_CLOSED_GRACE_S = 0.5   # a node whose stdout ended and is still running this later closed it
 _ENVELOPE_KEYS = {"src", "dest", "body", "id"}
 MARK = "GLOMERS_NODE"
 
@@ -188,6 +189,11 @@ class _NodeProtocol(asyncio.subprocess.SubprocessStreamProtocol):
             self.node._stdout_data(data)
         else:
             super().pipe_data_received(fd, data)
+
+    def pipe_connection_lost(self, fd: int, exc: Exception | None) -> None:
+        super().pipe_connection_lost(fd, exc)
+        if fd == 1:
+            self.node._stdout_closed()
 
     def process_exited(self) -> None:
         status = self._transport.get_returncode()
@@ -408,6 +414,21 @@ class NodeProcess(NodeHost):
         if len(self._partial) > LINE_LIMIT:
             self._partial = bytearray()
             self._silence(f"a stdout line longer than {LINE_LIMIT} bytes")
+
+    def _stdout_closed(self) -> None:
+        """The node's stdout ended: it is exiting, or it closed its stdout and runs on, deaf
+        to nothing but mute to everyone. Which, is known a moment later."""
+        asyncio.get_running_loop().call_later(STDOUT_CLOSED_GRACE_S, self._name_if_mute)
+
+    def _name_if_mute(self) -> None:
+        if self.killed or self._protocol.exited.done():
+            return
+        diagnostics = getattr(self.network, "diagnostics", None)
+        what = ("closed its stdout but is still running: nothing it sends reaches anyone, so "
+                "every request to it times out")
+        if diagnostics is None:
+            return self.log(f"WARN node {self.id} {what}")
+        diagnostics.report("stdout-closed", self.id, what)
 
     def _stop_reading(self) -> None:
         pipe = self.proc._transport.get_pipe_transport(1) if self.proc else None
