@@ -1,6 +1,21 @@
-"""Node processes (docs/maelstrom.md §2.1, §2.8): launch, read stdout into the network, log stderr, kill.
+"""Node processes (docs/maelstrom.md §2.1, §2.8, §4.5): launch, read stdout into the network, log stderr, kill.
 
-A node is started from ``--bin`` directly (no shell) in a temporary working directory.
+**The node-host interface.** The runner and the nemesis reach a node only through these
+methods of ``NodeProcess`` (an in-process simulator provides the same):
+
+- ``await start()``: launch the node; after ``crash()``, launch it again, with the same argv
+  and working directory and a fresh network queue (the runner then sends ``init`` again);
+- ``deliver(msg)`` / ``flush()``: queue a message for the node's stdin / write the queue;
+- ``await crash()``: the nemesis's kill: SIGKILL the node's process group and whatever it
+  spawned; its network queue stays registered but is no longer taken, so messages sent to
+  it pile up and are never delivered;
+- ``await pause()`` / ``await resume()``: SIGSTOP / SIGCONT the node's process group; the
+  network goes on delivering into its stdin pipe, and it reads them once resumed;
+- ``state``: ``"running"``, ``"paused"`` or ``"down"``; ``await exited()``; ``stderr_tail``;
+- ``await kill(table)``: teardown: SIGKILL everything of the node, paused or not.
+
+A node is started from ``--bin`` directly (no shell) in its own working directory, which
+lives for the whole run and survives its restarts.
 Each stdout line must be exactly one JSON message; the first line that is not (bad JSON,
 a wrong envelope, an unknown src/dest) *silences* the node: as in Maelstrom, its stdout
 is never read again for the rest of the run. The node writes its stderr straight into
@@ -226,12 +241,12 @@ class ProcessTable:
             if mark is not None:
                 self.marks[pid] = mark
 
-    def node_processes(self, root: int, mark: str) -> set[int]:
-        """Every process descended from ``root`` or carrying ``mark`` in its environment."""
+    def node_processes(self, root: int | None, mark: str) -> set[int]:
+        """Every process descended from ``root`` (if given) or carrying ``mark`` in its environment."""
         children: dict[int, list[int]] = {}
         for pid, ppid in self.parents.items():
             children.setdefault(ppid, []).append(pid)
-        found, todo = set(), [root]
+        found, todo = set(), [] if root is None else [root]
         while todo:
             pid = todo.pop()
             if pid not in found:
@@ -254,7 +269,10 @@ class NodeProcess:
         self.proc: asyncio.subprocess.Process | None = None
         self.silenced: str | None = None    # why stdout stopped being read
         self.exit_status: int | None = None  # set when the process exits on its own
-        self.killed = False
+        self.killed = False                  # its exit is ours (teardown, nemesis), not the node's
+        self.paused = False
+        self.restarts = 0
+        self.earlier_crashes: list[str] = []   # reports of processes that exited on their own
         self.mark = f"{MARK}={os.getpid()}-{id(self)}-{node_id}"
         self._protocol: _NodeProtocol | None = None
         self._partial = bytearray()          # an incomplete last stdout line
@@ -262,7 +280,18 @@ class NodeProcess:
         self._stderr_task: asyncio.Task | None = None   # only to echo stderr
         self._exit_task: asyncio.Task | None = None
 
+    @property
+    def state(self) -> str:
+        """``"down"`` before the first start, after ``crash()`` and once the process has exited;
+        otherwise ``"paused"`` or ``"running"``."""
+        if self.proc is None or self.proc.returncode is not None or self._protocol.exited.done():
+            return "down"
+        return "paused" if self.paused else "running"
+
     async def start(self) -> None:
+        """Launch the node; once it has run before, launch it afresh (see the module docstring)."""
+        if self.proc is not None:
+            self._restarting()
         loop = asyncio.get_running_loop()
         name, value = self.mark.split("=", 1)
         with open(self.log_path, "ab") as log_file:
@@ -283,6 +312,62 @@ class NodeProcess:
         if self.echo_stderr:
             self._stderr_task = loop.create_task(self._echo_stderr())
         self._exit_task = loop.create_task(self._watch_exit())
+
+    def _restarting(self) -> None:
+        if self.state != "down":
+            raise RuntimeError(f"node {self.id} is still running; crash() it before starting it again")
+        if self.exit_status is not None:
+            self.earlier_crashes.append(self.crash_report())
+        self.restarts += 1
+        self.proc = None
+        self.silenced = None
+        self.exit_status = None
+        self.killed = self.paused = False
+        self._partial = bytearray()
+        self._outbox = []
+        # A fresh queue: what was sent to the node while it was down is never delivered.
+        lost = self.network.register(self.id, self.deliver, self.flush)
+        self._log_mark(f"restarted (start #{self.restarts + 1}); {lost} message(s) sent to it "
+                       f"while it was down were never delivered")
+
+    def _log_mark(self, what: str) -> None:
+        """A line in the node's log, so that its stderr reads in order with the faults."""
+        try:
+            with open(self.log_path, "a", encoding="utf-8") as f:
+                f.write(f"--- glomers harness: {self.id} {what} ---\n")
+        except OSError:
+            pass
+
+    # --- faults --------------------------------------------------------------------------
+    async def crash(self) -> None:
+        """The nemesis's kill (see the module docstring)."""
+        if self.proc is None:
+            return
+        self.network.halt(self.id)
+        self._outbox = []
+        await self._kill_everything(await asyncio.to_thread(ProcessTable))
+        self.paused = False
+        self._log_mark("killed (SIGKILL) by the nemesis")
+
+    async def pause(self) -> None:
+        """SIGSTOP the node's process group."""
+        if self.state == "running":
+            self._signal_group(signal.SIGSTOP)
+            self.paused = True
+            self._log_mark("paused (SIGSTOP) by the nemesis")
+
+    async def resume(self) -> None:
+        """SIGCONT the node's process group."""
+        if self.state == "paused":
+            self._signal_group(signal.SIGCONT)
+            self.paused = False
+            self._log_mark("resumed (SIGCONT) by the nemesis")
+
+    def _signal_group(self, sig: signal.Signals) -> None:
+        try:
+            os.killpg(self.proc.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
 
     # --- stdin -------------------------------------------------------------------------
     def deliver(self, msg: dict) -> None:
@@ -405,19 +490,34 @@ class NodeProcess:
             tail = self.stderr_tail
             diagnostics.node_exited(self.id, status, tail[-1] if tail else None)
 
+    @property
+    def crashed(self) -> bool:
+        """Whether a process of this node exited on its own during the run."""
+        return self.exit_status is not None or bool(self.earlier_crashes)
+
     def crash_report(self) -> str:
+        if self.exit_status is None:
+            return "\n".join(self.earlier_crashes)
         tail = "\n".join(self.stderr_tail) or "(nothing on stderr)"
-        return f"node {self.id} exited with status {self.exit_status}; last lines of its stderr:\n{tail}"
+        report = f"node {self.id} exited with status {self.exit_status}; last lines of its stderr:\n{tail}"
+        return "\n".join([*self.earlier_crashes, report])
 
     async def kill(self, table: ProcessTable | None = None) -> None:
         """SIGKILL the node, its process group and whatever it spawned (found in ``table``,
-        read now if not given), and wait up to 5 s for the node itself (docs/maelstrom.md §1 step 9)."""
+        read now if not given), paused or not, and wait up to 5 s for the node itself
+        (docs/maelstrom.md §1 step 9)."""
         if self.proc is None:
             return
-        self.killed = self.exit_status is None and self.proc.returncode is None
         if table is None:   # off the event loop: deliveries to the other nodes go on meanwhile
             table = await asyncio.to_thread(ProcessTable)
-        for pid in table.node_processes(self.proc.pid, self.mark) | {self.proc.pid}:
+        await self._kill_everything(table)
+
+    async def _kill_everything(self, table: ProcessTable) -> None:
+        alive = self.proc.returncode is None and not self._protocol.exited.done()
+        self.killed = self.killed or (self.exit_status is None and alive)
+        # Once the node has exited its pid may be reused: then only its mark finds what it left.
+        pids = table.node_processes(self.proc.pid if alive else None, self.mark)
+        for pid in pids | ({self.proc.pid} if alive else set()):
             for kill in (os.killpg, os.kill):
                 try:
                     kill(pid, signal.SIGKILL)

@@ -3,6 +3,9 @@
 Launch every node, init them, run the workload's setup, the main phase and (where the
 workload has one) the final phase, kill every node, then analyse and store. Whatever
 happens — a crash, Ctrl-C, a bug — every node process is killed before this returns.
+
+Each node runs in a working directory of its own, ``<run>/node-data/<id>/``, which lives
+for the run and survives the node's restarts (docs/maelstrom.md §4.5).
 """
 from __future__ import annotations
 
@@ -15,7 +18,6 @@ import signal
 import random
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -28,6 +30,7 @@ from .diagnostics import Diagnostics
 from .edn import dumps as edn_dumps
 from .errors import RPCError, RPCTimeout
 from .interpreter import RECOVERY_S, Interpreter
+from .nemesis.perform import Nemesis, NodeDidNotRestart
 from .network import Latency, Network, lateness_warning
 from .options import Options
 from .event_loop import precise_event_loop
@@ -120,16 +123,16 @@ class Run:
         self.seed = opts.seed if opts.seed is not None else random.randrange(2**31)
         rng = random.Random(self.seed)
         # Independent streams, so that e.g. a different latency draw does not shift the op mix.
-        self.rng_net, self.rng_gen, self.rng_nemesis, self.rng_services = (
-            random.Random(rng.random()) for _ in range(4))
+        self.rng_net, self.rng_gen, self.rng_nemesis, self.rng_services, self.rng_faults = (
+            random.Random(rng.random()) for _ in range(5))
         self.clock = Clock()
+        self.host_factory = NodeProcess   # what runs a node (the node-host interface)
         self.nodes: dict[str, NodeProcess] = {}
         self.setup_clients: list[NetClient] = []
         self.interpreter: Interpreter | None = None
         self.network: Network | None = None
         self.lateness_end: int | None = None   # deliveries counted in the lateness figure
         self.run_dir: Path | None = None
-        self.workdir = tempfile.mkdtemp(prefix="glomers-nodes-")
         self.stopped_by: signal.Signals | None = None   # SIGTERM or SIGHUP received
         self.diagnostics = Diagnostics(console.log)
 
@@ -147,8 +150,10 @@ class Run:
                                self.log, opts.log_net_send, opts.log_net_recv)
         # Clients and node processes find it here (see diagnostics.py).
         self.network.diagnostics = self.diagnostics
+        nemesis = Nemesis(self.network, self.nodes, opts.nodes, self.rng_faults, self.log,
+                          restart=self._restart_init)
         self.interpreter = Interpreter(opts, workload, self.network, self.clock, ClientIds(),
-                                       self.rng_nemesis, self.log)
+                                       self.rng_nemesis, self.log, nemesis, self.rng_faults)
         loop = asyncio.get_running_loop()
         main = asyncio.current_task()
 
@@ -198,8 +203,10 @@ class Run:
         logs.mkdir(exist_ok=True)
         # Every id is registered before any node starts, so early sends never hit a gap.
         for node_id in opts.nodes:
-            proc = NodeProcess(node_id, [binary, *opts.bin_args], self.workdir,
-                               logs / f"{node_id}.log", net, self.log, opts.log_stderr)
+            workdir = (self.run_dir / "node-data" / node_id).resolve()
+            workdir.mkdir(parents=True)
+            proc = self.host_factory(node_id, [binary, *opts.bin_args], str(workdir),
+                                     logs / f"{node_id}.log", net, self.log, opts.log_stderr)
             self.nodes[node_id] = proc
             net.register(node_id, proc.deliver, proc.flush)
         for proc in self.nodes.values():
@@ -212,7 +219,14 @@ class Run:
         ids = self.interpreter.client_ids
         await asyncio.gather(*(self._init(node_id, ids.next()) for node_id in opts.nodes))
 
-    async def _init(self, node_id: str, client_id: str) -> None:
+    async def _restart_init(self, node_id: str) -> None:
+        """Send init to a node the nemesis has just started again, as at setup."""
+        await self._init(node_id, self.interpreter.client_ids.next(), restart=True)
+
+    async def _init(self, node_id: str, client_id: str, restart: bool = False) -> None:
+        """Send init and wait for init_ok. At setup a failure aborts the run; after a restart
+        (``restart``) it raises NodeDidNotRestart, and the nemesis op records it."""
+        failed = NodeDidNotRestart if restart else Aborted
         client = NetClient(self.network, client_id, node_id)
         proc = self.nodes[node_id]
         loop = asyncio.get_running_loop()
@@ -222,7 +236,7 @@ class Run:
         try:
             done, _ = await asyncio.wait({rpc, exited}, timeout=SILENT_STDOUT_WARNING_S,
                                          return_when=asyncio.FIRST_COMPLETED)
-            if not done and not self._wrote_stdout(node_id):
+            if not done and not restart and not self._wrote_stdout(node_id):
                 self.diagnostics.report("nothing-on-stdout", node_id,
                                         f"has written nothing on stdout {SILENT_STDOUT_WARNING_S:g} s after "
                                         f"init; if it has answered, the answer is stuck in its output buffer")
@@ -230,21 +244,24 @@ class Run:
             if not rpc.done():
                 rpc.cancel()
                 # Teardown names the exit status and the stderr tail.
-                raise Aborted(f"node {node_id} exited before answering init")
+                raise failed(f"node {node_id} exited before answering init"
+                             + (" after its restart" if restart else ""))
             reply = rpc.result()
         except RPCTimeout:
             problem = f"node {node_id} did not answer init within {INIT_TIMEOUT_S:g} s"
-            if not self._wrote_stdout(node_id) and not proc.silenced:
+            if restart:
+                problem += " after its restart"
+            elif not self._wrote_stdout(node_id) and not proc.silenced:
                 problem += await self._probe_flush(proc)
-            raise Aborted(self._node_problem(proc, problem)) from None
+            raise failed(self._node_problem(proc, problem)) from None
         except RPCError as e:
-            raise Aborted(self._node_problem(proc, f"node {node_id} answered init with an error: {e.body}")) from None
+            raise failed(self._node_problem(proc, f"node {node_id} answered init with an error: {e.body}")) from None
         finally:
             exited.cancel()
             client.close()
         if reply.get("type") != "init_ok":
-            raise Aborted(self._node_problem(proc, f"node {node_id} answered init with {reply!r}, "
-                                                   f"expected type init_ok"))
+            raise failed(self._node_problem(proc, f"node {node_id} answered init with {reply!r}, "
+                                                  f"expected type init_ok"))
 
     def _wrote_stdout(self, node_id: str) -> bool:
         return any(msg["src"] == node_id for _, _, msg in self.network.journal)
@@ -322,8 +339,7 @@ class Run:
             await asyncio.gather(*(p.kill(table) for p in self.nodes.values()), return_exceptions=True)
         if self.network is not None:
             await self.network.close()
-        shutil.rmtree(self.workdir, ignore_errors=True)
-        crashed = [p for p in self.nodes.values() if p.exit_status is not None]
+        crashed = [p for p in self.nodes.values() if p.crashed]
         if crashed:
             raise Aborted("\n".join(p.crash_report() for p in crashed))
 
@@ -344,7 +360,8 @@ class Run:
                 continue
             shown_at = loop.time()
             c = it.counts
-            part = f", partition: {it.partitioned}" if it.partitioned else ""
+            faults = it.nemesis.status()
+            part = f", {faults}" if faults else ""
             length = f" / {lengths[phase]:g}s" if phase in lengths else ""
             self.console.status(
                 f"[{phase} {loop.time() - since:5.1f}s{length}] "
@@ -414,7 +431,6 @@ def run_tests(opts: Options) -> int:
         finally:
             gc.enable()
             console.close()
-            shutil.rmtree(run.workdir, ignore_errors=True)
         if results is None:
             if run.run_dir is not None:
                 _print_and_keep(run.run_dir, "\n".join(footer.where(run.run_dir)))
