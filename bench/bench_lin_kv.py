@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""How long the lin-kv checker takes on 60-second runs (the figures in the README).
+"""How long the lin-kv checker takes on 60-second runs (the figures in docs/harness.md).
 
     python3 bench/bench_lin_kv.py --seed 1      # two harness runs, then the timings (~3 min)
     python3 bench/bench_lin_kv.py store/lin-kv/latest ...   # time stored runs instead

@@ -11,7 +11,7 @@ FAN_OUT_MS, and the hub's message count falls as 1 / FAN_OUT_MS.
 Each node keeps a `Link` per neighbour. A message carries every value the neighbour is not
 known to hold, a sequence number and an ``ack`` of the highest one received from it, so
 confirming message n confirms all values offered up to n, even if a partition dropped earlier
-messages. Confirmations ride along with the data. The README (challenge 3e) has the details.
+messages. Confirmations ride along with the data. README.md in this folder has the details.
 """
 import sys
 import time

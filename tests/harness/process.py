@@ -1,21 +1,8 @@
 """Node processes (docs/maelstrom.md §2.1, §2.8, §4.5): launch, read stdout into the network, log stderr, kill.
 
-**The node-host interface.** The runner and the nemesis reach a node only through these
-methods of ``NodeProcess`` (an in-process simulator provides the same):
-
-- ``await start()``: launch the node; after ``crash()``, launch it again, with the same argv
-  and working directory and a fresh network queue (the runner then sends ``init`` again);
-- ``deliver(msg)`` / ``flush()``: queue a message for the node's stdin / write the queue;
-- ``await crash()``: the nemesis's kill: SIGKILL the node's process group and whatever it
-  spawned; its network queue stays registered but is no longer taken, so messages sent to
-  it pile up and are never delivered;
-- ``await pause()`` / ``await resume()``: SIGSTOP / SIGCONT the node's process group; the
-  network goes on delivering into its stdin pipe, and it reads them once resumed;
-- ``state``: ``"running"``, ``"paused"`` or ``"down"``; ``await exited()``; ``stderr_tail``;
-- ``await kill(table)``: teardown: SIGKILL everything of the node, paused or not.
-
-A node is started from ``--bin`` directly (no shell) in its own working directory, which
-lives for the whole run and survives its restarts.
+A node is started from ``--bin`` directly (no shell) in a working directory of its own,
+which lives for the whole run and survives the node's restarts (see `NodeHost` for the
+interface the runner and the nemesis use).
 Each stdout line must be exactly one JSON message; the first line that is not (bad JSON,
 a wrong envelope, an unknown src/dest) *silences* the node: as in Maelstrom, its stdout
 is never read again for the rest of the run. The node writes its stderr straight into
@@ -256,7 +243,26 @@ class ProcessTable:
         return found | {pid for pid, m in self.marks.items() if m == needle}
 
 
-class NodeProcess:
+class NodeHost:
+    """What the runner knows of a node however it is hosted, as a process (`NodeProcess`)
+    or in the simulator's process (tests/harness/sim/host.py): its stdout lines go to the
+    network here, its stderr is in its log.
+
+    The interface: ``start()``, ``deliver(msg)`` then ``flush()`` (stdin), ``exited()``,
+    ``end_stdin()``, ``kill(table)`` (teardown); ``silenced``, ``exit_status``,
+    ``stderr_tail``, ``crash_report()``, ``crashed``. The nemesis's process faults
+    (docs/maelstrom.md §4.5, as Maelstrom's main branch does them):
+
+    - ``await crash()``: the nemesis's kill: SIGKILL the node and whatever it spawned. Its
+      network queue stays registered but is no longer taken: messages sent to it pile up
+      and are never delivered;
+    - ``await start()`` once more after a crash: a fresh process with the same argv and
+      working directory and a fresh, empty network queue (the runner then sends ``init``);
+    - ``await pause()`` / ``await resume()``: SIGSTOP / SIGCONT the node's process group;
+      the network goes on delivering into its stdin pipe, and it reads them once resumed;
+    - ``state``: ``"running"``, ``"paused"`` or ``"down"``.
+    """
+
     def __init__(self, node_id: str, argv: list[str], workdir: str, log_path: Path,
                  network: Network, log: Callable[[str], None], echo_stderr: bool = False):
         self.id = node_id
@@ -266,65 +272,78 @@ class NodeProcess:
         self.network = network
         self.log = log
         self.echo_stderr = echo_stderr
-        self.proc: asyncio.subprocess.Process | None = None
         self.silenced: str | None = None    # why stdout stopped being read
-        self.exit_status: int | None = None  # set when the process exits on its own
+        self.exit_status: int | None = None  # set when the node exits on its own
         self.killed = False                  # its exit is ours (teardown, nemesis), not the node's
         self.paused = False
         self.restarts = 0
-        self.earlier_crashes: list[str] = []   # reports of processes that exited on their own
-        self.mark = f"{MARK}={os.getpid()}-{id(self)}-{node_id}"
-        self._protocol: _NodeProtocol | None = None
-        self._partial = bytearray()          # an incomplete last stdout line
-        self._outbox: list[str] = []         # stdin lines waiting for this turn's flush
-        self._stderr_task: asyncio.Task | None = None   # only to echo stderr
-        self._exit_task: asyncio.Task | None = None
+        self.earlier_crashes: list[str] = []   # reports of earlier lives that exited on their own
+
+    def _send_lines(self, lines: list[str]) -> bool:
+        """Parse each stdout line and send it; False once a bad line silenced the node."""
+        send = self.network.send
+        for line in lines:
+            try:
+                msg, raw_body = _parse(line)
+                if msg["body"].get("in_reply_to", 0) is None:
+                    self._null_in_reply_to(msg)
+                send(msg, raw_body)
+            except (BadLine, UnknownId) as e:
+                self._silence(f"{e} in line {line.strip()[:300]!r}", line, str(e))
+                return False
+        return True
+
+    def _null_in_reply_to(self, msg: dict) -> None:
+        """A reply to another node or a service naming no request: Maelstrom passes it on
+        silently, and its receiver can match it to nothing."""
+        diagnostics = getattr(self.network, "diagnostics", None)
+        if diagnostics is not None and not msg["dest"].startswith("c"):
+            diagnostics.null_in_reply_to(self.id, msg["dest"], msg["body"])
+
+    def _silence(self, why: str, line: str = "", error: str = "") -> None:
+        self.silenced = why
+        self._stop_reading()
+        diagnostics = getattr(self.network, "diagnostics", None)
+        if diagnostics is not None and line:
+            return diagnostics.bad_line(self.id, line, error)
+        self.log(f"WARN node {self.id} printed a line Maelstrom rejects: {why}. "
+                 f"As in Maelstrom, nothing more is read from {self.id}'s stdout for the rest of the run.")
+
+    def _stop_reading(self) -> None:
+        """Read nothing more from the node's stdout."""
 
     @property
-    def state(self) -> str:
-        """``"down"`` before the first start, after ``crash()`` and once the process has exited;
-        otherwise ``"paused"`` or ``"running"``."""
-        if self.proc is None or self.proc.returncode is not None or self._protocol.exited.done():
-            return "down"
-        return "paused" if self.paused else "running"
+    def stderr_tail(self) -> list[str]:
+        """The last lines the node wrote on stderr, from its log."""
+        try:
+            with open(self.log_path, "rb") as f:
+                size = f.seek(0, os.SEEK_END)
+                f.seek(max(0, size - TAIL_BYTES))
+                lines = f.read().decode("utf-8", errors="replace").splitlines()
+        except OSError:
+            return []
+        return lines[1 if size > TAIL_BYTES else 0:][-TAIL_LINES:]
 
-    async def start(self) -> None:
-        """Launch the node; once it has run before, launch it afresh (see the module docstring)."""
-        if self.proc is not None:
-            self._restarting()
-        loop = asyncio.get_running_loop()
-        name, value = self.mark.split("=", 1)
-        with open(self.log_path, "ab") as log_file:
-            transport, self._protocol = await loop.subprocess_exec(
-                lambda: _NodeProtocol(self, LINE_LIMIT, loop), *self.argv, cwd=self.workdir,
-                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE if self.echo_stderr else log_file,
-                start_new_session=True, env={**os.environ, name: value})
-        self.proc = asyncio.subprocess.Process(transport, self._protocol, loop)
-        for fd in (1, 2):
-            # asyncio reads 256 KiB at a time: a buffer that size is mmap'ed and unmapped on
-            # every read, ten times the cost of reading a small line. A pipe holds 64 KiB.
-            if pipe := transport.get_pipe_transport(fd):
-                pipe.max_size = READ_SIZE
-        # asyncio passes each stdout chunk on through call_soon, a second turn of the loop
-        # per read; taking it straight from the pipe keeps the order and saves that turn.
-        transport.get_pipe_transport(1).get_protocol().data_received = self._stdout_data
-        if self.echo_stderr:
-            self._stderr_task = loop.create_task(self._echo_stderr())
-        self._exit_task = loop.create_task(self._watch_exit())
+    @property
+    def crashed(self) -> bool:
+        """Whether the node exited on its own at some point of the run."""
+        return self.exit_status is not None or bool(self.earlier_crashes)
+
+    def crash_report(self) -> str:
+        if self.exit_status is None:
+            return "\n".join(self.earlier_crashes)
+        tail = "\n".join(self.stderr_tail) or "(nothing on stderr)"
+        report = f"node {self.id} exited with status {self.exit_status}; last lines of its stderr:\n{tail}"
+        return "\n".join([*self.earlier_crashes, report])
 
     def _restarting(self) -> None:
-        if self.state != "down":
-            raise RuntimeError(f"node {self.id} is still running; crash() it before starting it again")
+        """Forget the life that ended: what a restarted node's host must reset."""
         if self.exit_status is not None:
             self.earlier_crashes.append(self.crash_report())
         self.restarts += 1
-        self.proc = None
         self.silenced = None
         self.exit_status = None
         self.killed = self.paused = False
-        self._partial = bytearray()
-        self._outbox = []
         # A fresh queue: what was sent to the node while it was down is never delivered.
         lost = self.network.register(self.id, self.deliver, self.flush)
         self._log_mark(f"restarted (start #{self.restarts + 1}); {lost} message(s) sent to it "
@@ -338,9 +357,73 @@ class NodeProcess:
         except OSError:
             pass
 
+    def _report_exit(self, status: int) -> None:
+        self.exit_status = status
+        diagnostics = getattr(self.network, "diagnostics", None)
+        if diagnostics is None:
+            return self.log(f"WARN node {self.id} exited with status {status} during the run")
+        tail = self.stderr_tail
+        diagnostics.node_exited(self.id, status, tail[-1] if tail else None)
+
+
+class NodeProcess(NodeHost):
+    def __init__(self, node_id: str, argv: list[str], workdir: str, log_path: Path,
+                 network: Network, log: Callable[[str], None], echo_stderr: bool = False):
+        super().__init__(node_id, argv, workdir, log_path, network, log, echo_stderr)
+        self.proc: asyncio.subprocess.Process | None = None
+        self.mark = f"{MARK}={os.getpid()}-{id(self)}-{node_id}"
+        self._protocol: _NodeProtocol | None = None
+        self._partial = bytearray()          # an incomplete last stdout line
+        # Loop times of the two latest stdout reads: a reply read after a long silence was
+        # held by a blocked node (diagnostics.slow_reply).
+        self.previous_output = self.last_output = 0.0
+        self._loop_time: Callable[[], float] = lambda: 0.0   # the event loop's clock, once started
+        self._outbox: list[str] = []         # stdin lines waiting for this turn's flush
+        self._stderr_task: asyncio.Task | None = None   # only to echo stderr
+        self._exit_task: asyncio.Task | None = None
+
+    @property
+    def state(self) -> str:
+        """``"down"`` before the first start, after ``crash()`` and once the process has exited;
+        otherwise ``"paused"`` or ``"running"``."""
+        if self.proc is None or self.proc.returncode is not None or self._protocol.exited.done():
+            return "down"
+        return "paused" if self.paused else "running"
+
+    async def start(self) -> None:
+        """Launch the node; after ``crash()``, launch it afresh (see `NodeHost`)."""
+        if self.proc is not None:
+            if self.state != "down":
+                raise RuntimeError(f"node {self.id} is still running; crash() it before starting it again")
+            self.proc = None
+            self._partial = bytearray()
+            self._outbox = []
+            self._restarting()
+        loop = asyncio.get_running_loop()
+        name, value = self.mark.split("=", 1)
+        with open(self.log_path, "ab") as log_file:
+            transport, self._protocol = await loop.subprocess_exec(
+                lambda: _NodeProtocol(self, LINE_LIMIT, loop), *self.argv, cwd=self.workdir,
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE if self.echo_stderr else log_file,
+                start_new_session=True, env={**os.environ, name: value})
+        self.proc = asyncio.subprocess.Process(transport, self._protocol, loop)
+        self._loop_time = loop.time
+        for fd in (1, 2):
+            # asyncio reads 256 KiB at a time: a buffer that size is mmap'ed and unmapped on
+            # every read, ten times the cost of reading a small line. A pipe holds 64 KiB.
+            if pipe := transport.get_pipe_transport(fd):
+                pipe.max_size = READ_SIZE
+        # asyncio passes each stdout chunk on through call_soon, a second turn of the loop
+        # per read; taking it straight from the pipe keeps the order and saves that turn.
+        transport.get_pipe_transport(1).get_protocol().data_received = self._stdout_data
+        if self.echo_stderr:
+            self._stderr_task = loop.create_task(self._echo_stderr())
+        self._exit_task = loop.create_task(self._watch_exit())
+
     # --- faults --------------------------------------------------------------------------
     async def crash(self) -> None:
-        """The nemesis's kill (see the module docstring)."""
+        """The nemesis's kill (see `NodeHost`)."""
         if self.proc is None:
             return
         self.network.halt(self.id)
@@ -391,6 +474,7 @@ class NodeProcess:
     def _stdout_data(self, data: bytes) -> None:
         if self.silenced:
             return
+        self.previous_output, self.last_output = self.last_output, self._loop_time()
         end = data.rfind(b"\n")
         if end < 0:
             self._partial += data
@@ -402,12 +486,8 @@ class NodeProcess:
         if end > LINE_LIMIT:
             return self._long_lines(data)
         # One decode for every complete line: a newline byte is never inside a UTF-8 sequence.
-        for line in _split_lines(str(memoryview(data)[:end], "utf-8", "replace")):
-            try:
-                msg, raw_body = _parse(line)
-                self.network.send(msg, raw_body)
-            except (BadLine, UnknownId) as e:
-                return self._silence(f"{e} in line {line.strip()[:300]!r}", line, str(e))
+        if not self._send_lines(_split_lines(str(memoryview(data)[:end], "utf-8", "replace"))):
+            return
         if end + 1 < len(data):
             self._partial = bytearray(data[end + 1:])
             self._check_partial()
@@ -432,13 +512,7 @@ class NodeProcess:
             self._partial = bytearray()
             self._silence(f"a stdout line longer than {LINE_LIMIT} bytes")
 
-    def _silence(self, why: str, line: str = "", error: str = "") -> None:
-        self.silenced = why
-        diagnostics = getattr(self.network, "diagnostics", None)
-        if diagnostics is not None and line:
-            return diagnostics.bad_line(self.id, line, error)
-        self.log(f"WARN node {self.id} printed a line Maelstrom rejects: {why}. "
-                 f"As in Maelstrom, nothing more is read from {self.id}'s stdout for the rest of the run.")
+    def _stop_reading(self) -> None:
         pipe = self.proc._transport.get_pipe_transport(1) if self.proc else None
         if pipe is not None:
             pipe.pause_reading()   # the node blocks once the pipe is full, as in Maelstrom
@@ -461,18 +535,6 @@ class NodeProcess:
                     pass    # a full disk must not stop the node's stderr from being drained
                 self.log(f"[{self.id} stderr] {raw.decode('utf-8', errors='replace').rstrip()}")
 
-    @property
-    def stderr_tail(self) -> list[str]:
-        """The last lines the node wrote on stderr, from its log."""
-        try:
-            with open(self.log_path, "rb") as f:
-                size = f.seek(0, os.SEEK_END)
-                f.seek(max(0, size - TAIL_BYTES))
-                lines = f.read().decode("utf-8", errors="replace").splitlines()
-        except OSError:
-            return []
-        return lines[1 if size > TAIL_BYTES else 0:][-TAIL_LINES:]
-
     async def exited(self) -> int:
         """The node's exit status, once the process itself has exited: a child left behind
         may keep its pipes open, so those say nothing."""
@@ -482,25 +544,20 @@ class NodeProcess:
         status = await self.exited()
         if not self.killed:
             self.exit_status = status
-            diagnostics = getattr(self.network, "diagnostics", None)
-            if diagnostics is None:
-                return self.log(f"WARN node {self.id} exited with status {status} during the run")
             if self._stderr_task:
                 await asyncio.wait([self._stderr_task], timeout=0.5)   # its last words
-            tail = self.stderr_tail
-            diagnostics.node_exited(self.id, status, tail[-1] if tail else None)
+            self._report_exit(status)
 
-    @property
-    def crashed(self) -> bool:
-        """Whether a process of this node exited on its own during the run."""
-        return self.exit_status is not None or bool(self.earlier_crashes)
-
-    def crash_report(self) -> str:
-        if self.exit_status is None:
-            return "\n".join(self.earlier_crashes)
-        tail = "\n".join(self.stderr_tail) or "(nothing on stderr)"
-        report = f"node {self.id} exited with status {self.exit_status}; last lines of its stderr:\n{tail}"
-        return "\n".join([*self.earlier_crashes, report])
+    async def end_stdin(self, wait_s: float) -> None:
+        """Close the node's stdin and give it ``wait_s`` to exit (most programs do, and
+        exiting flushes what they buffered); its last stdout lines are read meanwhile."""
+        self.killed = True   # this exit is ours, not the node's
+        self.proc.stdin.close()
+        try:
+            await asyncio.wait_for(self.exited(), wait_s)
+        except asyncio.TimeoutError:
+            pass
+        await asyncio.sleep(0.1)
 
     async def kill(self, table: ProcessTable | None = None) -> None:
         """SIGKILL the node, its process group and whatever it spawned (found in ``table``,
