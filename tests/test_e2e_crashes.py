@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import unittest
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 from tests.support import HarnessTestCase, node, run_harness
 
@@ -40,79 +38,87 @@ def nemesis_completions(run, f: str) -> list[dict]:
     return ops[1::2]
 
 
-def unique_ids(*extra: str):
-    # Seed 3 restarts nodes early enough for their clients to ask them for more ids.
-    return run_harness("-w", "unique-ids", "--bin", node(UNIQUE_IDS), "--node-count", "3",
-                       "--concurrency", "2n", "--time-limit", "10", "--rate", "50", "--seed", "3",
-                       *extra, timeout=120)
+def concurrently(runs: dict[str, tuple]) -> dict:
+    """Several short harness runs at once (they are light): name -> HarnessRun."""
+    with ThreadPoolExecutor(len(runs)) as pool:
+        futures = {name: pool.submit(run_harness, *args, timeout=120) for name, args in runs.items()}
+        return {name: f.result() for name, f in futures.items()}
 
 
-class UniqueIdsFromMemory(HarnessTestCase):
-    """jepsen-io/maelstrom issue #93: ids from an in-memory counter pass every test without
-    crashes, and repeat once a node has been restarted."""
+def kill_runs(base: tuple, seeds=(1, 2, 3, 4)) -> dict:
+    """``base`` without faults ("calm"), and under kill once per seed."""
+    runs = {"calm": (*base, "--seed", "1")}
+    runs.update({seed: (*base, "--seed", str(seed), "--nemesis", "kill", "--nemesis-interval", "1")
+                 for seed in seeds})
+    return runs
 
-    def test_are_valid_without_faults(self):
-        self.assertValid(unique_ids())
 
-    def test_repeat_after_a_kill(self):
-        run = unique_ids("--nemesis", "kill", "--nemesis-interval", "1")
-        self.assertIsNotNone(run.results, run.details())
-        self.assertIs(run.results["valid?"], False, run.details())
-        self.assertGreater(run.results["workload"]["duplicated-count"], 0)
-        kills = nemesis_completions(run, "kill")
-        starts = nemesis_completions(run, "start")
-        self.assertTrue(any("killed" in k["value"].values() for k in kills), run.details())
-        self.assertTrue(any("started" in s["value"].values() for s in starts), run.details())
-        self.assertEqual(sorted(p.name for p in (run.store / "node-data").iterdir()), ["n0", "n1", "n2"])
+class InMemoryStateUnderKill(HarnessTestCase):
+    """Nodes that keep what they acknowledged only in memory pass without faults and fail
+    under kill on most seeds. Which seeds depends on timing (a client that asked a node
+    while it was down waits out its 5 s timeout), so each test runs four seeds at once and
+    asks for at least two failures: measured, 11 of seeds 1-12 fail for each."""
+
+    def test_unique_ids_from_an_in_memory_counter_repeat_after_a_restart(self):
+        # jepsen-io/maelstrom issue #93: such ids pass every test without crashes.
+        runs = concurrently(kill_runs(("-w", "unique-ids", "--bin", node(UNIQUE_IDS), "--node-count", "3",
+                                       "--concurrency", "30", "--time-limit", "10", "--rate", "20")))
+        self.assertValid(runs.pop("calm"))
+        duplicated = []
+        for seed, run in runs.items():
+            self.assertIsNotNone(run.results, run.details())
+            count = run.results["workload"]["duplicated-count"]
+            self.assertIs(run.results["valid?"], count == 0, run.details())
+            if count:
+                duplicated.append(seed)
+                self.assertTrue(any("killed" in k["value"].values() for k in nemesis_completions(run, "kill")))
+                self.assertTrue(any("started" in k["value"].values() for k in nemesis_completions(run, "start")))
+        self.assertGreaterEqual(len(duplicated), 2, {s: r.results["workload"]["duplicated-count"]
+                                                     for s, r in runs.items()})
+        self.assertEqual(sorted(p.name for p in (runs[1].store / "node-data").iterdir()), ["n0", "n1", "n2"])
         self.assertEqual(leftovers(UNIQUE_IDS), [])
 
-
-class BroadcastFromMemory(HarnessTestCase):
-    def test_loses_values_under_kill_on_most_seeds_and_none_without(self):
-        def broadcast(seed: int, *extra: str):
-            return run_harness("-w", "broadcast", "--bin", node(BROADCAST), "--node-count", "5",
-                               "--time-limit", "5", "--rate", "10", "--seed", str(seed), *extra,
-                               timeout=120)
-        with ThreadPoolExecutor(4) as pool:
-            killed = [pool.submit(broadcast, seed, "--nemesis", "kill", "--nemesis-interval", "1")
-                      for seed in (1, 2, 3)]
-            calm = pool.submit(broadcast, 1)
-            killed = [f.result() for f in killed]
-            calm = calm.result()
-        self.assertValid(calm)
-        for run in killed:
+    def test_broadcast_values_kept_in_memory_are_lost(self):
+        runs = concurrently(kill_runs(("-w", "broadcast", "--bin", node(BROADCAST), "--node-count", "5",
+                                       "--concurrency", "4n", "--time-limit", "6", "--rate", "10")))
+        self.assertValid(runs.pop("calm"))
+        lost = []
+        for seed, run in runs.items():
             self.assertIsNotNone(run.results, run.details())
-        lost = [run for run in killed if run.results["workload"]["lost-count"] > 0]
-        self.assertGreaterEqual(len(lost), 2, [run.results["workload"]["lost-count"] for run in killed])
-        for run in lost:
-            self.assertIs(run.results["valid?"], False)
-        # The final generator restarted every node before the final reads.
-        for run in killed:
+            if run.results["workload"]["lost-count"] > 0:
+                lost.append(seed)
+                self.assertIs(run.results["valid?"], False)
+            # The final generator restarted every node before the final reads.
             ops = [op for op in history(run) if op["process"] == "nemesis"]
             self.assertEqual((ops[-1]["f"], ops[-2]["value"]), ("start", "all"), run.details())
+        self.assertGreaterEqual(len(lost), 2, {s: r.results["workload"]["lost-count"] for s, r in runs.items()})
         self.assertEqual(leftovers(BROADCAST), [])
 
 
 class Pause(HarnessTestCase):
     def test_requests_to_a_paused_node_time_out_and_what_it_was_sent_is_answered_after_resume(self):
-        # Seed 4 pauses both nodes from the start for about 7 s, longer than a client waits.
+        # Seed 3 pauses both nodes at once for about 8 s, longer than a client waits (5 s).
         run = run_harness("-w", "unique-ids", "--bin", node(UNIQUE_IDS), "--node-count", "2",
                           "--concurrency", "4", "--time-limit", "10", "--rate", "20",
-                          "--nemesis", "pause", "--nemesis-interval", "4", "--seed", "4", timeout=120)
+                          "--nemesis", "pause", "--nemesis-interval", "4", "--seed", "3", timeout=120)
         self.assertValid(run)
         ops = history(run)
-        paused = {n: op["time"] for op in nemesis_completions(run, "pause")
+        paused = {n: op["time"] for op in nemesis_completions(run, "pause")[:1]
                   for n, what in op["value"].items() if what == "paused"}
         resumed = min(op["time"] for op in nemesis_completions(run, "resume")
                       if "resumed" in op["value"].values())
         self.assertEqual(sorted(paused), ["n0", "n1"], run.details())
-        timed_out = [op for op in ops if op["process"] != "nemesis" and op.get("error") == "net-timeout"]
-        self.assertTrue(timed_out, run.details())
+        # Thread t (process mod 4) talks to node t mod 2 (docs/maelstrom.md §5.1).
+        invoked = {op["process"]: op["time"] for op in ops if op["type"] == "invoke"}
+        timed_out_while_paused = [
+            op for op in ops if op.get("error") == "net-timeout"
+            and paused[f"n{op['process'] % 4 % 2}"] <= invoked[op["process"]] < resumed]
+        self.assertTrue(timed_out_while_paused, run.details())
         # Requests the nodes received while paused were answered, late, once resumed.
         received, late_answers = {}, 0
         for line in (run.store / "net-journal.jsonl").read_text().splitlines():
             event = json.loads(line)
-            msg, body = event["message"], event["message"]["body"]
+            msg, body = event["message"], event["message"].get("body", {})
             if event["event"] == "recv" and msg["dest"] in paused and "msg_id" in body:
                 received[(msg["dest"], msg["src"], body["msg_id"])] = event["time"]
             if event["event"] == "send" and "in_reply_to" in body:
