@@ -13,10 +13,11 @@ import json
 import random
 from pathlib import Path
 
+from . import footer
 from . import results as results_mod
 from . import store
 from .cli import ArgumentError, Parser, bad_args, parse_test_args
-from .edn import dumps as edn_dumps
+from .explain import explain_run
 from .options import Options
 from .store import DamagedFile
 from .workloads import load as load_workload
@@ -49,8 +50,9 @@ def why_unfinished(run_dir: Path) -> str | None:
     return None
 
 
-def stored_options(run_dir: Path) -> tuple[Options, int | None]:
-    """The options and seed of a stored run, from its ``test.json``. Raises DamagedFile."""
+def stored_options(run_dir: Path) -> tuple[Options, int | None, str | None]:
+    """The options, seed and challenge of a stored run, from its ``test.json``. Raises
+    DamagedFile."""
     path = run_dir / "test.json"
     try:
         test = json.loads(path.read_text(encoding="utf-8"))
@@ -60,13 +62,15 @@ def stored_options(run_dir: Path) -> tuple[Options, int | None]:
         raise DamagedFile(f"{path} cannot be read as JSON: {e}") from None
     if not isinstance(test, dict):
         raise DamagedFile(f"{path} is not a JSON object")
-    argv, seed = test.get("argv"), test.get("seed")
+    argv, seed, challenge = test.get("argv"), test.get("seed"), test.get("challenge")
     if not isinstance(argv, list) or not all(isinstance(word, str) for word in argv):
         raise DamagedFile(f"{path}: its argv is not a list of strings")
     if seed is not None and type(seed) is not int:
         raise DamagedFile(f"{path}: its seed {seed!r} is not an integer")
+    if challenge is not None and not isinstance(challenge, str):
+        raise DamagedFile(f"{path}: its challenge {challenge!r} is not a string")
     try:
-        return parse_test_args(argv), seed
+        return parse_test_args(argv), seed, challenge
     except ArgumentError as e:
         raise DamagedFile(f"{path}: its argv is not a test command line ({e})") from None
 
@@ -85,7 +89,7 @@ def main(argv: list[str]) -> int:
         print(f"Test aborted: {unfinished}\nThere is no verdict to re-check: {run_dir} never finished.")
         return ABORTED
     try:
-        opts, seed = stored_options(run_dir)
+        opts, seed, challenge = stored_options(run_dir)
         workload = load_workload(opts.workload)(opts, random.Random(seed))
         # Every stored line is read (and checked) before any checker runs, so a damaged file
         # is named as such, never taken for a verdict.
@@ -103,6 +107,7 @@ def main(argv: list[str]) -> int:
                               results_mod.safely(lambda: workload.check(history)),
                               harness if isinstance(harness, dict) else None)
     store.write_results(run_dir, res)
-    print(edn_dumps(res))
-    print(f"\n{results_mod.verdict_line(res['valid?'])}")
+    explain_run(run_dir, res, opts, workload, challenge)
+    store.write_results(run_dir, res)
+    print("\n".join(footer.closing_lines(res, run_dir, challenge)))
     return results_mod.exit_code(res["valid?"])

@@ -17,6 +17,7 @@ import re
 import sys
 from pathlib import Path
 
+from .nemesis.combined import FAULTS
 from .options import Options
 from .services import SERVICE_IDS
 
@@ -119,10 +120,12 @@ def _availability(s: str):
 
 
 def _nemesis(s: str) -> list[str]:
+    """Maelstrom main's ``--nemesis``: a comma-separated set of partition, kill, pause."""
     faults = [f.strip() for f in s.split(",") if f.strip()]
     for f in faults:
-        if f != "partition":
-            raise argparse.ArgumentTypeError(f"unknown nemesis fault {f!r}; only 'partition' is supported")
+        if f not in FAULTS:
+            raise argparse.ArgumentTypeError(
+                f"unknown nemesis fault {f!r}: must be one of {', '.join(sorted(FAULTS))}")
     return faults
 
 

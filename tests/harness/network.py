@@ -4,9 +4,12 @@ Every registered id (node, client, service) has a priority queue ordered by deli
 deadline, and takes one message at a time, as Maelstrom's per-node ``recv!`` loop does: it
 takes the head, drops it if the receiver currently holds a grudge against the sender (the
 partition decision is made at take time, and a dropped message is never redelivered),
-otherwise waits until the deadline and delivers. One waiting head blocks the messages
-behind it. Like Maelstrom's ``recv!``, the wait is the time left truncated to whole
-milliseconds.
+otherwise waits until the deadline and delivers. The journal records each message's
+``send``, its ``recv``, or the ``drop`` that ended it instead (a grudge at take time, or a
+queue discarded with its receiver): Maelstrom journals no drops, so its ``:net`` statistics
+ignore them, but a failing run's explanation says where a value's messages died. One
+waiting head blocks the messages behind it. Like Maelstrom's ``recv!``, the wait is the
+time left truncated to whole milliseconds.
 
 The wait is a timer callback on the event loop, not a task per receiver: a message costs
 the loop one wake-up for its arrival and one for its delivery. An idle receiver takes a
@@ -14,8 +17,8 @@ message the moment it is sent (Maelstrom's waiting thread wakes at once). Everyt
 by the time one delivery is made goes out in the same turn, and the receiver's ``flush``
 (a node's stdin write) runs once after them.
 
-Every send and delivery is written to the journal (recording.py) as it happens; the network
-itself keeps only what is still queued.
+Every event is written to the journal (recording.py) as it happens; the network itself
+keeps only what is still queued.
 """
 from __future__ import annotations
 
@@ -46,6 +49,12 @@ def lateness_warning(lateness_ms: dict) -> str | None:
             f"{LATENESS_WARNING_P99_MS:g} ms: the machine or the harness could not keep up with this "
             f"run's traffic, so its latency figures are not trustworthy (they include the harness's "
             f"own delays). Correctness verdicts still hold; rerun on an idle machine for latencies.")
+
+
+# Why a message was never delivered (the "reason" of a journal "drop" event).
+DROPPED_BY_PARTITION = "partition"       # its receiver held a grudge against its sender
+DROPPED_RECEIVER_DOWN = "receiver-down"  # queued for a node that crashed (never delivered)
+DROPPED_UNREGISTERED = "unregistered"    # queued for a client or node removed from the network
 
 
 class UnknownId(Exception):
@@ -152,6 +161,7 @@ class Inbox:
     held: tuple | None = None       # the taken message, waiting for its delivery time
     timer: asyncio.Handle | None = None
     last_delivery: int = 0          # clock time (ns) of the last delivery
+    halted: bool = False            # its process is down: nothing is taken
 
 
 class Network:
@@ -172,16 +182,35 @@ class Network:
         self._seq = 0
 
     # --- membership -------------------------------------------------------------
-    def register(self, node_id: str, deliver: Deliver, flush: Flush | None = None) -> None:
+    def register(self, node_id: str, deliver: Deliver, flush: Flush | None = None) -> int:
         """Deliver messages for ``node_id`` by calling ``deliver``; ``flush``, if given, runs
-        after each turn's deliveries (a node batches its stdin writes until then)."""
+        after each turn's deliveries (a node batches its stdin writes until then).
+
+        Registering an id again gives it a fresh, empty queue (a restarted node's): what the
+        old one held, sent while the node was down, is dropped. Returns how many that was."""
+        old = self.inboxes.get(node_id)
+        lost = 0 if old is None else len(old.heap) + (old.held is not None)
+        self.discard(node_id, DROPPED_RECEIVER_DOWN)
         self.inboxes[node_id] = Inbox(node_id, deliver, flush, client=is_client(node_id))
+        return lost
+
+    def halt(self, node_id: str) -> None:
+        """Stop taking messages for ``node_id`` (its process was killed): its queue stays
+        registered, so sends to it still succeed, but they pile up undelivered until
+        ``register`` replaces the queue (docs/maelstrom.md §4.5)."""
+        inbox = self.inboxes[node_id]
+        inbox.halted = True
+        if inbox.timer:
+            inbox.timer.cancel()
+        if inbox.held is not None:   # taken but not yet delivered: it stays queued
+            heapq.heappush(inbox.heap, inbox.held)
+        inbox.held = inbox.timer = None
 
     def unregister(self, node_id: str) -> None:
-        """Remove an id; messages still queued for it vanish uncounted (docs/maelstrom.md §9)."""
-        inbox = self.inboxes.pop(node_id, None)
-        if inbox and inbox.timer:
-            inbox.timer.cancel()
+        """Remove an id; messages still queued for it are never delivered (docs/maelstrom.md §9)
+        and are journalled as dropped."""
+        self.discard(node_id, DROPPED_UNREGISTERED)
+        self.inboxes.pop(node_id, None)
 
     async def close(self) -> None:
         for inbox in self.inboxes.values():
@@ -222,7 +251,7 @@ class Network:
             self.log(f":send {msg}")
         self._seq += 1
         heapq.heappush(inbox.heap, (now + delay_ms * MS, self._seq, now, msg, client))
-        if inbox.held is None:
+        if inbox.held is None and not inbox.halted:
             self._hold(inbox, self._next(inbox))
 
     def _next(self, inbox: Inbox) -> tuple[tuple, int] | None:
@@ -234,7 +263,29 @@ class Network:
             entry = heapq.heappop(heap)
             if entry[3]["src"] not in grudge:
                 return entry, whole_ms(entry[0] - self.clock.monotonic_ns())
+            self._drop(entry[3], DROPPED_BY_PARTITION)
         return None
+
+    def _drop(self, msg: Envelope, reason: str) -> None:
+        """Journal that ``msg`` will never be delivered, and why. The event carries only the
+        message's id and ends: its body is in its ``send`` event."""
+        self.journal.drop(self.clock.monotonic_ns() - self.clock.origin_ns, msg["id"], msg["src"],
+                          msg["dest"], reason)
+
+    def discard(self, node_id: str, reason: str) -> None:
+        """Drop everything queued for ``node_id`` (its receiver went down, or is removed),
+        journalling each message as dropped for ``reason``."""
+        inbox = self.inboxes.get(node_id)
+        if inbox is None:
+            return
+        if inbox.timer:
+            inbox.timer.cancel()
+        queued = [inbox.held[3]] if inbox.held else []
+        queued += [entry[3] for entry in sorted(inbox.heap)]
+        inbox.heap.clear()
+        inbox.held = inbox.timer = None
+        for msg in queued:
+            self._drop(msg, reason)
 
     def _hold(self, inbox: Inbox, taken: tuple[tuple, int] | None) -> None:
         """Keep the taken message until its delivery time; with none, the receiver is idle

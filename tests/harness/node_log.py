@@ -47,6 +47,7 @@ class NodeLog:
         self.limit = limit
         self.dropped = 0
         self.done = loop.create_future()
+        self._out = open(path, "ab", buffering=0)   # there from the start, even if never written
         try:
             fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
         except (OSError, AttributeError):
@@ -61,7 +62,7 @@ class NodeLog:
         partial = b""    # an echoed line not yet ended
         tail = bytearray()
         try:
-            with open(self.path, "ab", buffering=0) as out:
+            with self._out as out:
                 kept = os.fstat(out.fileno()).st_size   # a restarted node's log goes on
                 while data := os.read(self.fd, READ_SIZE):
                     chunk = data

@@ -148,8 +148,8 @@ class _Writer:
 class Journal:
     """``net-journal.jsonl`` as the network writes it, and the counts drawn from it.
 
-    Each line is ``{"event": "send"|"recv", "time": ns since the run's origin, "message":
-    the message}``. ``net`` holds the ``:net`` statistics so far; ``sent`` counts the
+    Each line is ``{"event": "send"|"recv"|"drop", "time": ns since the run's origin,
+    "message": the message}`` (a drop's message is only its id, ends and reason). ``net`` holds the ``:net`` statistics so far; ``sent`` counts the
     messages each id sent, per body type (at most ``TYPES_PER_SENDER`` types each)."""
 
     def __init__(self, path: Path | None = None):
@@ -181,6 +181,12 @@ class Journal:
     def recv(self, time_ns: int, text: str, client: bool) -> None:
         self.lines.add(f'{{"event":"recv","time":{time_ns},"message":{text}}}\n')
         self.net.recvs[client] += 1
+
+    def drop(self, time_ns: int, msg_id: int, src: str, dest: str, reason: str) -> None:
+        """A message that will never be delivered, and why; its body is in its send event.
+        Not a Maelstrom event: ``:net`` counts none."""
+        self.lines.add(f'{{"event":"drop","time":{time_ns},"message":{{"id":{msg_id},"src":"{src}",'
+                       f'"dest":"{dest}","reason":"{reason}"}}}}\n')
 
     def sent_by(self, src: str) -> int:
         """How many messages ``src`` has sent so far."""

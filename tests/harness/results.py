@@ -90,7 +90,8 @@ class NetCounts:
     §9): sends and receives of server traffic (index 0) and client traffic (index 1). A
     message is client traffic when its source or destination is a client (``c...``);
     everything else, service traffic included, is server traffic. Every message is journalled
-    once when it is sent, before any receive, so the distinct messages are the sends."""
+    once when it is sent, before any receive, so the distinct messages are the sends. Drops
+    (the harness's own event, not Maelstrom's) count nothing."""
 
     def __init__(self) -> None:
         self.sends = [0, 0]
