@@ -9,7 +9,6 @@ file and what is wrong with it, with exit 255.
 """
 from __future__ import annotations
 
-import json
 import random
 from pathlib import Path
 
@@ -55,10 +54,10 @@ def stored_options(run_dir: Path) -> tuple[Options, int | None, str | None]:
     DamagedFile."""
     path = run_dir / "test.json"
     try:
-        test = json.loads(path.read_text(encoding="utf-8"))
+        test = store.read_json(path)
     except FileNotFoundError:
         raise DamagedFile(f"{path} is missing") from None
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, RecursionError) as e:
         raise DamagedFile(f"{path} cannot be read as JSON: {e}") from None
     if not isinstance(test, dict):
         raise DamagedFile(f"{path} is not a JSON object")

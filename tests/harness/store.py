@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import stat
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -82,28 +83,32 @@ def write_journal(run_dir: Path, journal: Iterable[tuple[str, int, dict]]) -> No
 
 
 def write_results(run_dir: Path, results: dict) -> None:
-    """``results.json`` and the pretty-printed ``results.edn``."""
-    (run_dir / "results.json").write_text(
-        json.dumps(results, indent=2, ensure_ascii=False, default=json_default) + "\n",
-        encoding="utf-8", errors="backslashreplace")
-    (run_dir / "results.edn").write_text(edn.dumps(results) + "\n", encoding="utf-8",
-                                         errors="backslashreplace")
+    """``results.json`` and the pretty-printed ``results.edn``, each replaced whole, so that a
+    reader (``serve``) never finds one half written."""
+    _replace(run_dir / "results.json",
+             json.dumps(results, indent=2, ensure_ascii=False, default=json_default) + "\n")
+    _replace(run_dir / "results.edn", edn.dumps(results) + "\n")
+
+
+def _replace(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    temporary.write_text(text, encoding="utf-8", errors="backslashreplace")
+    os.replace(temporary, path)
 
 
 def write_aborted(run_dir: Path, reason: str, mistakes: list[dict]) -> None:
     """``aborted.json``: why a run that has no verdict ended, for ``analyze`` and ``serve``."""
-    (run_dir / "aborted.json").write_text(
-        json.dumps({"reason": reason, "mistakes": mistakes}, indent=2, ensure_ascii=False) + "\n",
-        encoding="utf-8", errors="backslashreplace")
+    _replace(run_dir / "aborted.json",
+             json.dumps({"reason": reason, "mistakes": mistakes}, indent=2, ensure_ascii=False) + "\n")
 
 
 def read_aborted(run_dir: Path) -> dict | None:
     """The abort record of a run, or None if it was not aborted."""
     try:
-        record = json.loads((run_dir / "aborted.json").read_text(encoding="utf-8"))
+        record = read_json(run_dir / "aborted.json")
     except FileNotFoundError:
         return None
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, RecursionError) as e:
         return {"reason": f"aborted (its aborted.json is unreadable: {e})"}
     return record if isinstance(record, dict) else {"reason": f"aborted ({record!r})"}
 
@@ -135,13 +140,35 @@ def read_journal(run_dir: Path) -> Iterator[tuple[str, int, dict]]:
 
 
 def read_results(run_dir: Path) -> dict:
-    return json.loads((run_dir / "results.json").read_text(encoding="utf-8"))
+    return read_json(run_dir / "results.json")
+
+
+def read_json(path: Path) -> Any:
+    """A JSON file's value. Raises OSError (also for what is not a regular file) or ValueError."""
+    with os.fdopen(open_regular(path), "rb") as f:
+        return json.loads(f.read().decode("utf-8"))
+
+
+def open_regular(path: Path) -> int:
+    """A read-only descriptor of ``path``, which must be a regular file (after symlinks).
+
+    Opening a FIFO would block until a writer comes; it is opened without blocking, told
+    apart, and refused with OSError, as are devices and sockets."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path} is not a regular file")
+        os.set_blocking(fd, True)
+        return fd
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def _objects(path: Path) -> Iterator[tuple[int, dict]]:
     """(line number, object) for each non-blank line of a JSON-lines file."""
     try:
-        f = open(path, "rb")
+        f = os.fdopen(open_regular(path), "rb")
     except FileNotFoundError:
         raise DamagedFile(f"{path} is missing") from None
     except OSError as e:
