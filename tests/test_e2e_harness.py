@@ -260,10 +260,13 @@ class RunsThatCannotStart(unittest.TestCase):
     def test_bad_arguments_exit_254_with_a_one_line_reason(self):
         for args in (["-w", "echo"],
                      ["-w", "echo", "--bin", "x", "--rate", "-1"],
-                     ["-w", "echo", "--bin", "x", "--nemesis", "kill"],
+                     ["-w", "echo", "--bin", "x", "--nemesis", "meteor"],
                      ["-w", "nope", "--bin", "x"],
                      ["-w", "echo", "--bin", "x", "--concurrency", "two"],
-                     ["-w", "echo", "--bin", "x", "--availability", "1.5"]):
+                     ["-w", "echo", "--bin", "x", "--availability", "1.5"],
+                     ["-w", "echo", "--bin", "x", "--nodes", "c1,c2"],
+                     ["-w", "echo", "--bin", "x", "--node-count", "100000"],
+                     ["-w", "echo", "--bin", "x", "--rate", "inf"]):
             with self.subTest(args=args):
                 run = run_harness(*args)
                 self.assertEqual(run.returncode, 254, run.stderr)
