@@ -23,8 +23,9 @@ LIMITS: dict[str, list[tuple[str, str, float]]] = {
 # The set-full checker's terms (docs/maelstrom.md §6.5), one sentence each, for the run page.
 # A value is "known" from its acknowledged add or the first read that shows it.
 TERMS: list[tuple[str, str]] = [
-    ("stable latency", "how long after a value was known some read still missed it, i.e. how long "
-                       "it took to show in every node's reads; the median and max are over all values."),
+    ("stable latency", "how long after a value was known (acknowledged, or shown by a read) some read "
+                       "still missed it, i.e. how long it took to show in every node's reads; the median "
+                       "and max are over all values."),
     ("stale", "a value that some read missed after it was known, though every later read shows it: "
               "normal wherever messages take time, never a failure."),
     ("lost", "a value that was known and then missing from every later read, the final reads "
@@ -110,6 +111,17 @@ def lines(results: dict, run_dir: Path | str, challenge: str | None = None) -> l
     out = [heading(challenge)]
     out += [f"  {label:<{width}}  {value:<{value_width}}  {limit}".rstrip() for label, value, limit in table]
     return [*out, *where(run_dir)]
+
+
+def closing_lines(results: dict, run_dir: Path | str, challenge: str | None = None) -> list[str]:
+    """Everything printed when a run ends: the results map (its explanation aside: that is
+    summed up below the verdict), the verdict, why, and the judged figures."""
+    from .edn import dumps as edn_dumps
+    from .results import verdict_line
+    shown = {key: value for key, value in results.items() if key != "explanation"}
+    why = _map(results.get("explanation")).get("lines") or []
+    return [edn_dumps(shown), "", verdict_line(results.get("valid?")), "",
+            *why, *([""] if why else []), *lines(results, run_dir, challenge)]
 
 
 def where(run_dir: Path | str) -> list[str]:

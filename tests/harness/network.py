@@ -4,7 +4,10 @@ Every registered id (node, client, service) has a priority queue ordered by deli
 deadline, and takes one message at a time, as Maelstrom's per-node ``recv!`` loop does: it
 takes the head, drops it if the receiver currently holds a grudge against the sender (the
 partition decision is made at take time, and a dropped message is never redelivered),
-otherwise waits until the deadline and delivers. One waiting head blocks the messages
+otherwise waits until the deadline and delivers. The journal records each message's
+``send``, its ``recv``, or the ``drop`` that ended it instead (a grudge at take time, or a
+queue discarded with its receiver): Maelstrom journals no drops, so its ``:net`` statistics
+ignore them, but a failing run's explanation says where a value's messages died. One waiting head blocks the messages
 behind it. Like Maelstrom's ``recv!``, the wait is the time left truncated to whole
 milliseconds.
 
@@ -41,6 +44,12 @@ def lateness_warning(lateness_ms: dict) -> str | None:
             f"{LATENESS_WARNING_P99_MS:g} ms: the machine or the harness could not keep up with this "
             f"run's traffic, so its latency figures are not trustworthy (they include the harness's "
             f"own delays). Correctness verdicts still hold; rerun on an idle machine for latencies.")
+
+
+# Why a message was never delivered (the "reason" of a journal "drop" event).
+DROPPED_BY_PARTITION = "partition"       # its receiver held a grudge against its sender
+DROPPED_RECEIVER_DOWN = "receiver-down"  # queued for a node that crashed (never delivered)
+DROPPED_UNREGISTERED = "unregistered"    # queued for a client or node removed from the network
 
 
 class UnknownId(Exception):
@@ -120,10 +129,10 @@ class Network:
         self.inboxes[node_id] = Inbox(node_id, deliver, flush, client=is_client(node_id))
 
     def unregister(self, node_id: str) -> None:
-        """Remove an id; messages still queued for it vanish uncounted (docs/maelstrom.md §9)."""
-        inbox = self.inboxes.pop(node_id, None)
-        if inbox and inbox.timer:
-            inbox.timer.cancel()
+        """Remove an id; messages still queued for it are never delivered (docs/maelstrom.md §9)
+        and are journalled as dropped."""
+        self.discard(node_id, DROPPED_UNREGISTERED)
+        self.inboxes.pop(node_id, None)
 
     async def close(self) -> None:
         for inbox in self.inboxes.values():
@@ -174,8 +183,30 @@ class Network:
             entry = heapq.heappop(heap)
             if entry[3]["src"] not in grudge:
                 return entry, whole_ms(entry[0] - self.clock.monotonic_ns())
-            entry[3].raw_body = None
+            self._drop(entry[3], DROPPED_BY_PARTITION)
         return None
+
+    def _drop(self, msg: Envelope, reason: str) -> None:
+        """Journal that ``msg`` will never be delivered, and why. The event carries only the
+        message's id and ends: its body is in its ``send`` event."""
+        msg.raw_body = None
+        self.journal.append(("drop", self.clock.monotonic_ns() - self.clock.origin_ns,
+                             {"id": msg["id"], "src": msg["src"], "dest": msg["dest"], "reason": reason}))
+
+    def discard(self, node_id: str, reason: str) -> None:
+        """Drop everything queued for ``node_id`` (its receiver went down, or is removed),
+        journalling each message as dropped for ``reason``."""
+        inbox = self.inboxes.get(node_id)
+        if inbox is None:
+            return
+        if inbox.timer:
+            inbox.timer.cancel()
+        queued = [inbox.held[3]] if inbox.held else []
+        queued += [entry[3] for entry in sorted(inbox.heap)]
+        inbox.heap.clear()
+        inbox.held = inbox.timer = None
+        for msg in queued:
+            self._drop(msg, reason)
 
     def _hold(self, inbox: Inbox, taken: tuple[tuple, int] | None) -> None:
         """Keep the taken message until its delivery time; with none, the receiver is idle

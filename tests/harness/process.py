@@ -269,11 +269,20 @@ class NodeHost:
         for line in lines:
             try:
                 msg, raw_body = _parse(line)
+                if msg["body"].get("in_reply_to", 0) is None:
+                    self._null_in_reply_to(msg)
                 send(msg, raw_body)
             except (BadLine, UnknownId) as e:
                 self._silence(f"{e} in line {line.strip()[:300]!r}", line, str(e))
                 return False
         return True
+
+    def _null_in_reply_to(self, msg: dict) -> None:
+        """A reply to another node or a service naming no request: Maelstrom passes it on
+        silently, and its receiver can match it to nothing."""
+        diagnostics = getattr(self.network, "diagnostics", None)
+        if diagnostics is not None and not msg["dest"].startswith("c"):
+            diagnostics.null_in_reply_to(self.id, msg["dest"], msg["body"])
 
     def _silence(self, why: str, line: str = "", error: str = "") -> None:
         self.silenced = why
@@ -320,6 +329,10 @@ class NodeProcess(NodeHost):
         self.mark = f"{MARK}={os.getpid()}-{id(self)}-{node_id}"
         self._protocol: _NodeProtocol | None = None
         self._partial = bytearray()          # an incomplete last stdout line
+        # Loop times of the two latest stdout reads: a reply read after a long silence was
+        # held by a blocked node (diagnostics.slow_reply).
+        self.previous_output = self.last_output = 0.0
+        self._loop_time: Callable[[], float] = lambda: 0.0   # the event loop's clock, once started
         self._outbox: list[str] = []         # stdin lines waiting for this turn's flush
         self._stderr_task: asyncio.Task | None = None   # only to echo stderr
         self._exit_task: asyncio.Task | None = None
@@ -334,6 +347,7 @@ class NodeProcess(NodeHost):
                 stderr=asyncio.subprocess.PIPE if self.echo_stderr else log_file,
                 start_new_session=True, env={**os.environ, name: value})
         self.proc = asyncio.subprocess.Process(transport, self._protocol, loop)
+        self._loop_time = loop.time
         for fd in (1, 2):
             # asyncio reads 256 KiB at a time: a buffer that size is mmap'ed and unmapped on
             # every read, ten times the cost of reading a small line. A pipe holds 64 KiB.
@@ -368,6 +382,7 @@ class NodeProcess(NodeHost):
     def _stdout_data(self, data: bytes) -> None:
         if self.silenced:
             return
+        self.previous_output, self.last_output = self.last_output, self._loop_time()
         end = data.rfind(b"\n")
         if end < 0:
             self._partial += data

@@ -94,6 +94,8 @@ def net(journal: Iterable[tuple[str, int, dict]], history: list[dict]) -> dict:
     parts = {name: {"send-count": 0, "recv-count": 0, "ids": set()}
              for name in ("all", "clients", "servers")}
     for event, _time, message in journal:
+        if event != "send" and event != "recv":
+            continue   # drops: Maelstrom journals none, so its statistics count none
         is_client = message["src"].startswith("c") or message["dest"].startswith("c")
         for name in ("all", "clients" if is_client else "servers"):
             part = parts[name]

@@ -32,6 +32,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from . import footer
+from .explain import EXPLANATION_FILE
 from .store import read_aborted
 
 # Validity -> (label, colour), Maelstrom's blue/orange/pink.
@@ -186,6 +187,13 @@ def milliseconds(value: Any) -> str:
     return figure(value, " ms", 2 if _is_number(value) and abs(value) < 10 else 0)
 
 
+def median_and_max(median: Any, most: Any) -> str:
+    """``69 / 98 ms``, or – when the run has no such figures."""
+    if not (_is_number(median) and _is_number(most)):
+        return "–"
+    return f"{milliseconds(median)[:-3]} / {milliseconds(most)}"
+
+
 def fraction(value: Any) -> str:
     """A fraction such as availability, rounded *down* to four decimals: 0.99996 is not 1."""
     if not _is_number(value):
@@ -203,7 +211,8 @@ table { border-collapse: collapse; }
 th, td { padding: 4px 10px; text-align: left; vertical-align: top; }
 th { border-bottom: 2px solid #999; }
 tr.run td { border-bottom: 1px solid #ddd; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.when { white-space: nowrap; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 3px; color: #111; font-weight: bold; }
 td.verdict { border-left: 6px solid; }
 a { color: #1a64c0; }
@@ -216,6 +225,9 @@ dl.terms dt { font-weight: bold; margin-top: 4px; }
 dl.terms dd { margin-left: 16px; max-width: 60em; }
 h1 .badge { font-size: 70%; vertical-align: middle; }
 img.picture { max-width: 100%; border: 1px solid rgba(127,127,127,.3); margin: 8px 0; }
+section.explanation { border-left: 4px solid #feb5da; padding-left: 14px; }
+table.explain td, table.explain th { border-bottom: 1px solid rgba(127,127,127,.25); font-size: 90%; }
+figure { margin: 8px 0; } figcaption { color: #777; font-size: 85%; }
 @media (prefers-color-scheme: dark) {
   body { background: #17191d; color: #ddd; }
   tr.run td { border-bottom-color: #333; }
@@ -248,21 +260,20 @@ def index_page(store: Path) -> bytes:
         rows.append(
             f'<tr class="run {label}"><td class="verdict" style="border-left-color:{colour}">'
             f'<span class="badge" style="background:{colour}">{label}</span></td>'
-            f'<td><a href="{base}">{html.escape(when)}</a></td>'
+            f'<td class="when"><a href="{base}">{html.escape(when)}</a></td>'
             f"<td>{shown(run.challenge or '–')}</td>"
             f"<td>{shown(run.path.parts[0])}</td>"
             f'<td title="{shown(run.node)}">{shown("/".join(run.node.split("/")[-2:])) or "–"}</td>'
             f'<td class="flags">{flags}{why}</td>'
             f'<td class="num">{run.node_count or "–"}</td>'
             f'<td class="num">{figure(dig(run.results, "net", "servers", "msgs-per-op"))}</td>'
-            f'<td class="num">{milliseconds(dig(stable, "0.5"))}</td>'
-            f'<td class="num">{milliseconds(dig(stable, "1"))}</td>'
+            f'<td class="num">{median_and_max(dig(stable, "0.5"), dig(stable, "1"))}</td>'
             f'<td class="num">{milliseconds(dig(run.results, "harness", "op-latency-ms", "p50"))}</td>'
             f'<td class="num">{fraction(dig(run.results, "availability", "ok-fraction"))}</td>'
             f'<td class="files">{links}</td></tr>')
     table = ("<table><tr><th>validity</th><th>started</th><th>challenge</th><th>workload</th><th>node</th>"
-             "<th>flags</th><th>nodes</th><th>servers msgs/op</th><th>stable latency median</th>"
-             "<th>stable latency max</th><th>request latency median</th><th>availability</th>"
+             "<th>flags</th><th>nodes</th><th>servers msgs/op</th><th>stable latency median / max</th>"
+             "<th>request latency median</th><th>availability</th>"
              "<th>pictures and verdict</th></tr>\n" + "\n".join(rows) + "</table>")
     plural = "" if len(runs) == 1 else "s"
     intro = (f"<h1>Test runs in {html.escape(str(store))}</h1><p>{len(runs)} run{plural}, newest first. "
@@ -274,7 +285,7 @@ def index_page(store: Path) -> bytes:
 def listing_page(store: Path, directory: Path) -> bytes:
     """A directory under the store (``store`` resolved): a run's page, or its entries."""
     if (directory / "test.json").is_file() or (directory / "results.json").is_file():
-        return run_page(read_run(store, directory))
+        return run_page(read_run(store, directory), directory)
     rel = directory.relative_to(store).as_posix()
     entries = sorted(directory.iterdir(), key=lambda p: p.name)
     items = "\n".join(f'<li><a href="{link(p.name)}{"/" if p.is_dir() else ""}">'
@@ -282,8 +293,9 @@ def listing_page(store: Path, directory: Path) -> bytes:
     return page(rel, f'<p><a href="/">all runs</a></p><h1>{shown(rel)}/</h1><ul>{items}</ul>')
 
 
-def run_page(run: Run) -> bytes:
-    """One run: verdict, judged figures, command line and node, why it ended, pictures, files."""
+def run_page(run: Run, directory: Path | None = None) -> bytes:
+    """One run: verdict, judged figures, why it failed, command line and node, why it ended,
+    pictures, files."""
     label, colour = VALIDITY[run.validity]
     rel = shown(run.path.as_posix())
     parts = [f'<p><a href="/">all runs</a></p>',
@@ -303,6 +315,9 @@ def run_page(run: Run) -> bytes:
                         for term, meaning in footer.TERMS if term in shown_text)
         parts.append(f"<h2>{html.escape(footer.heading(challenge).rstrip(':'))}</h2>"
                      f'<table class="figures">{cells}</table>' + (f'<dl class="terms">{terms}</dl>' if terms else ""))
+    explanation = read_explanation(directory) if directory is not None else None
+    if explanation:
+        parts.append(explanation)
     if run.argv:
         parts.append(f"<h2>Command line</h2><p>node: <code>{shown(run.node)}</code>, seed "
                      f"{shown(str(run.test.get('seed')))}</p>"
@@ -317,6 +332,14 @@ def run_page(run: Run) -> bytes:
     items = "".join(f'<li><a href="{link(n)}">{shown(n)}</a></li>' for n in run.files)
     parts.append(f"<h2>Files</h2><ul>{items}</ul>")
     return page(f"{label}: {run.path.as_posix()}", "\n".join(parts))
+
+
+def read_explanation(directory: Path) -> str | None:
+    """The run page's "Why" section, which the harness wrote (tests/harness/explain.py)."""
+    try:
+        return (directory / EXPLANATION_FILE).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
 
 
 def url_path(target: str) -> str:
