@@ -62,10 +62,12 @@ class Aborted(Exception):
 
 
 class Console:
-    """Log lines to stderr and the run's jepsen.log; a live status line when stderr is a TTY."""
+    """Log lines to stderr and the run's jepsen.log; a live status line when stderr is a TTY.
+    With ``echo`` off (runs of a seed sweep), only to jepsen.log."""
 
-    def __init__(self) -> None:
-        self.tty = sys.stderr.isatty()
+    def __init__(self, echo: bool = True) -> None:
+        self.echo = echo
+        self.tty = echo and sys.stderr.isatty()
         self.file = None
         self._status_shown = False
 
@@ -75,7 +77,8 @@ class Console:
     def log(self, line: str) -> None:
         self._clear_status()
         stamp = time.strftime("%H:%M:%S")
-        print(f"{stamp} {line}", file=sys.stderr, flush=True)
+        if self.echo:
+            print(f"{stamp} {line}", file=sys.stderr, flush=True)
         if self.file:
             try:
                 self.file.write(f"{stamp} {line}\n")

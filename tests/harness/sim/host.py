@@ -107,11 +107,9 @@ class SimNode(NodeHost):
         self.node: library.Node | None = None
         self.context = contextvars.Context()
         self.context.run(current_node.set, self)
-        self._harness = contextvars.Context()   # where the harness reads the node's stdout
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stdin: list[str] = []     # lines delivered, for the next flush
         self._unread: list[str] = []    # stdin data waiting while the node is paused
-        self._stdout: list[str] = []    # lines written, for the harness to read
         self._text = {"stdout": "", "stderr": ""}   # print()ed text without its newline yet
         self._frozen: list[asyncio.Handle] = []
         self._exited: asyncio.Future | None = None
@@ -221,7 +219,9 @@ class SimNode(NodeHost):
             return
         lines, self._stdin = self._stdin, []
         if self.state == STARTED:
-            self._loop.call_soon(self._feed, "".join(lines).encode(), context=self.context)
+            # The node reads its stdin at once: nothing else can happen at this virtual
+            # instant that its reading later would let in first.
+            self.context.run(self._feed, "".join(lines).encode())
         elif self.state in (LAUNCHING, PAUSED):
             self._unread += lines
 
@@ -232,23 +232,21 @@ class SimNode(NodeHost):
             self.node._receive(data)
         except NodeExit:
             pass
+        except Exception:   # the library itself failed: a process's asyncio would log it
+            self.stderr_text(traceback.format_exc())
 
     # --- stdout and stderr ---------------------------------------------------------------
     def _stdout_line(self, line: str) -> None:
-        if self.state not in ALIVE:
+        """A line the node writes goes to the network at once, as the harness's reading
+        it a moment later would, but sent as the harness: what the network schedules for
+        it is not the node's (a pause must not hold other nodes' messages)."""
+        if self.state not in ALIVE or self.silenced:
             return      # a process that is gone writes nothing
-        if "\n" in line:
-            for part in line.split("\n"):
-                self._stdout_line(part)
-            return
-        self._stdout.append(line)
-        if len(self._stdout) == 1:
-            self._loop.call_soon(self._read_stdout, context=self._harness)
-
-    def _read_stdout(self) -> None:
-        lines, self._stdout = self._stdout, []
-        if not self.silenced:
-            self._send_lines(lines)
+        token = current_node.set(None)
+        try:
+            self._send_lines(line.split("\n") if "\n" in line else (line,))
+        finally:
+            current_node.reset(token)
 
     def _stderr_line(self, line: str) -> None:
         if self._log_file is None:
