@@ -3,6 +3,7 @@ Maelstrom would give, quickly, and leaves no process behind."""
 from __future__ import annotations
 
 import contextlib
+import json
 import errno
 import io
 import os
@@ -231,6 +232,10 @@ class Analyze(unittest.TestCase):
         run, again = self.run_then_analyze("echo_wrong.py", "1")
         self.assertEqual((run.returncode, again.returncode), (1, 1), again.stderr)
         self.assertIn("Analysis invalid!", again.stdout)
+        # The explanation comes from the stored run, so analyze gives the same one.
+        self.assertEqual(json.loads((run.store / "results.json").read_text())["explanation"],
+                         run.results["explanation"])
+        self.assertIn("\n".join(run.results["explanation"]["lines"]), again.stdout)
 
     def test_analyze_reports_an_aborted_run_as_aborted_never_valid(self):
         run, again = self.run_then_analyze("crash_after_five.py", "2")
