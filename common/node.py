@@ -77,6 +77,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 _encode = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
 _READ_SIZE = 1 << 16  # a full pipe buffer
 
+# Set by an in-process host (the simulator) while it loads a node script: `Node.run` then
+# hands the node to it instead of starting an event loop of its own.
+in_process_host: Callable[[Node], None] | None = None
+
 
 class Message(NamedTuple):
     """One received message: who sent it, to whom, and its body (a dict)."""
@@ -147,7 +151,7 @@ class Node:
 
     def send(self, dest: str, body: Body) -> None:
         """Send a message and expect nothing back."""
-        self._write(self._stdout, _encode({"src": self.node_id, "dest": dest, "body": body}))
+        self._write_stdout(_encode({"src": self.node_id, "dest": dest, "body": body}))
 
     def reply(self, request: Message, body: Body) -> None:
         """Answer ``request`` with ``body`` (``in_reply_to`` is added). Does nothing if the
@@ -178,7 +182,7 @@ class Node:
 
     def log(self, *parts: object) -> None:
         """Write one line to stderr, which Maelstrom keeps as this node's log."""
-        self._write(self._stderr, " ".join(map(str, parts)))
+        self._write_stderr(" ".join(map(str, parts)))
 
     # -- running ---------------------------------------------------------------------
 
@@ -192,7 +196,10 @@ class Node:
 
     def run(self, stdin: int = 0, stdout: int = 1, stderr: int = 2) -> None:
         """Serve messages until stdin ends. The file descriptors default to the process's
-        own standard streams; tests pass pipes."""
+        own standard streams; tests pass pipes. Under an in-process host (the simulator,
+        tests/harness/sim) the node is handed to it instead, and this returns at once."""
+        if in_process_host is not None:
+            return in_process_host(self)
         self._stdout, self._stderr = stdout, stderr
         asyncio.run(self._serve_until_eof(stdin))
 
@@ -208,11 +215,15 @@ class Node:
                     self._handle_line(last)
                 eof.set_result(None)
                 return
-            for line in self._lines.feed(chunk):
-                self._handle_line(line)
+            self._receive(chunk)
 
         loop.add_reader(stdin, on_readable)
         await eof
+
+    def _receive(self, chunk: bytes) -> None:
+        """Handle the lines in a chunk of stdin (an in-process host calls this too)."""
+        for line in self._lines.feed(chunk):
+            self._handle_line(line)
 
     # -- dispatch --------------------------------------------------------------------
 
@@ -284,7 +295,7 @@ class Node:
         msg_id = msg.body.get("msg_id")
         me = self.node_id or msg.dest   # before init: the id the request was addressed to
         if msg_id is not None and isinstance(me, str):
-            self._write(self._stdout, _encode({"src": me, "dest": msg.src, "body": {
+            self._write_stdout(_encode({"src": me, "dest": msg.src, "body": {
                 **RPCError(code, text).to_body(), "in_reply_to": msg_id}}))
 
     def _init(self, msg: Message) -> None:
@@ -317,6 +328,13 @@ class Node:
         if not task.cancelled() and task.exception() is not None:
             self.log("background task failed:\n"
                      + "".join(traceback.format_exception(task.exception())).rstrip())
+
+    # An in-process host replaces these two on the instance.
+    def _write_stdout(self, line: str) -> None:
+        self._write(self._stdout, line)
+
+    def _write_stderr(self, line: str) -> None:
+        self._write(self._stderr, line)
 
     @staticmethod
     def _write(fd: int, line: str) -> None:

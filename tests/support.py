@@ -43,15 +43,16 @@ def node(path: str) -> str:
 
 
 def run_harness(*args: str, timeout: float = 300.0, cwd: str | None = None,
-                env: dict[str, str] | None = None) -> HarnessRun:
-    """Run ``python3 -m tests.harness test ARGS`` in a fresh working directory.
+                env: dict[str, str] | None = None, command: str = "test") -> HarnessRun:
+    """Run ``python3 -m tests.harness test ARGS`` (or another ``command``, such as ``sim``)
+    in a fresh working directory.
 
     The store lands in that directory, as Maelstrom's lands in its working directory.
     ``env`` adds variables; an empty value removes one."""
     workdir = cwd or tempfile.mkdtemp(prefix="glomers-e2e-")
     env = {k: v for k, v in {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}.items() if v}
     proc = subprocess.run(
-        [sys.executable, "-m", "tests.harness", "test", *args],
+        [sys.executable, "-m", "tests.harness", command, *args],
         cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout,
         stdin=subprocess.DEVNULL,
     )

@@ -123,6 +123,33 @@ class Cycles(unittest.TestCase):
         self.assertTrue(any('observed the initial (nil) state of "y"' in s
                             for s in result["anomalies"]["G-single-item"][0]["steps"]))
 
+    def test_two_unread_appends_after_reading_a_key_empty_are_not_both_its_creation(self):
+        # Both read key 9 empty and appended; no read shows either append, so Elle knows
+        # each only to follow the initial state (previously-appended-element gives ::init)
+        # and finds rw edges both ways: G2-item. Elle's text says each "created" the key,
+        # which cannot be true of both; the explanation says what the history shows.
+        h = history(ok(0, ("r", 9, None), ("append", 9, 1)),
+                    ok(1, ("r", 9, None), ("append", 9, 2)), concurrent=True)
+        result = check(h, SS)
+        self.assertIn("G2-item", result["anomaly-types"])
+        steps = result["anomalies"]["G2-item"][0]["steps"]
+        self.assertEqual(len(steps), 2)
+        for step in steps:
+            self.assertNotIn("created", step)
+            self.assertRegex(step, r"observed the initial \(nil\) state of 9, so it did not "
+                                   r"observe T\d's append of [12] to 9 \(no read shows [12]")
+
+    def test_the_append_a_read_shows_first_created_the_key(self):
+        # A later read [1, 2] places 1 first: the reader of the empty key preceded the
+        # transaction that created it (Elle's rw explanation from ::init).
+        h = history(ok(0, ("r", 9, None), ("append", 9, 1)),
+                    ok(1, ("r", 9, None), ("append", 9, 2)), ok(2, ("r", 9, [1, 2])),
+                    concurrent=True)
+        result = check(h, SS)
+        steps = result["anomalies"]["G-single-item"][0]["steps"]
+        self.assertTrue(any(s.endswith("observed the initial (nil) state of 9, before "
+                                       "T2 created 9 by appending 1") for s in steps), steps)
+
     def test_write_skew_is_G2_item(self):
         h = history(ok(0, ("r", "x", None), ("append", "y", 1)),
                     ok(1, ("r", "y", None), ("append", "x", 1)), concurrent=True)

@@ -2,9 +2,11 @@
 console hears about it."""
 from __future__ import annotations
 
+import tempfile
 import unittest
+from pathlib import Path
 
-from tests.harness.diagnostics import REPEAT_S, Diagnostics
+from tests.harness.diagnostics import REPEAT_S, Diagnostics, crlf_shebang
 
 
 class FakeClock:
@@ -106,6 +108,58 @@ class RateLimit(unittest.TestCase):
         d.bad_line("n0", "hello\n", "not JSON")
         d.node_exited("n0", 1, None)
         self.assertEqual(len(lines), 2)
+
+
+class Diagnoses(unittest.TestCase):
+    def kinds(self, d: Diagnostics) -> list[str]:
+        return [m["kind"] for m in d.summary()]
+
+    def test_an_error_13_reply_names_the_exception_and_the_node_log(self):
+        d, lines, _ = diagnostics()
+        d.crashed("n2", "c4", "echo", {"type": "error", "code": 13, "text": "KeyError: 'x'"})
+        self.assertEqual(self.kinds(d), ["handler-crashed"])
+        self.assertIn("KeyError: 'x'", lines[0])
+        self.assertIn("node-logs/n2.log", lines[0])
+
+    def test_a_reply_held_while_the_node_wrote_nothing_is_blocking(self):
+        d, lines, _ = diagnostics()
+        d.previous_output = lambda node: 9.0
+        d.slow_reply("n0", "c1", "echo", 10.0, 12.0)
+        self.assertEqual(self.kinds(d), ["blocking-handler"])
+        self.assertIn("held c1's 'echo' request for 2.0 s", lines[0])
+
+    def test_a_slow_reply_from_a_node_that_kept_writing_is_not_blocking(self):
+        d, _, _ = diagnostics()
+        d.previous_output = lambda node: 11.0     # it wrote something after the request
+        d.slow_reply("n0", "c1", "echo", 10.0, 12.0)
+        self.assertEqual(d.summary(), [])
+
+    def test_blocking_means_far_longer_than_the_network_delay(self):
+        d, _, _ = diagnostics()
+        self.assertEqual(d.blocking_s, 1.0)
+        d.latency_ms = 500
+        self.assertEqual(d.blocking_s, 5.0)
+
+    def test_a_null_in_reply_to_between_nodes_is_named(self):
+        d, lines, _ = diagnostics()
+        d.null_in_reply_to("n1", "n0", {"type": "gossip_ok", "in_reply_to": None})
+        self.assertEqual(self.kinds(d), ["null-in-reply-to"])
+        self.assertIn("n0's request had no msg_id", lines[0])
+
+    def test_a_node_that_cannot_start_because_of_a_crlf_shebang_is_told_to_fix_the_line_endings(self):
+        script = Path(tempfile.mkdtemp()) / "node.py"
+        script.write_bytes(b"#!/usr/bin/env python3\r\nprint(1)\r\n")
+        d, lines, _ = diagnostics()
+        d.binary = str(script)
+        d.node_exited("n0", 127, "/usr/bin/env: use -[v]S to pass options in shebang lines")
+        self.assertEqual(self.kinds(d), ["crlf-shebang"])
+        self.assertIn("'python3\\r'", lines[0])
+        self.assertIn(f"sed -i 's/\\r$//' {script}", lines[0])
+
+    def test_a_unix_shebang_is_no_crlf_mistake(self):
+        script = Path(tempfile.mkdtemp()) / "node.py"
+        script.write_bytes(b"#!/usr/bin/env python3\nimport sys\r\n")
+        self.assertIsNone(crlf_shebang(str(script)))
 
 
 if __name__ == "__main__":

@@ -95,6 +95,9 @@ class BrokenNodeVerdicts(unittest.TestCase):
         self.assertEqual(run.returncode, 255)
         self.assertIn("did not answer init within 10 s", run.stdout)
         self.assertIn("I will never answer init", run.stdout)
+        # Before the timeout nobody can tell a buffered reply from an ignored init.
+        self.assertRegex(run.stderr, r"WARN n\d: no init_ok yet 5 s after init: not flushed, or init not handled")
+        self.assertNotIn("nothing-on-stdout", run.stdout + run.stderr)
         self.assertNoOrphans(BROKEN + "never_init.py")
 
     def test_a_node_printing_garbage_is_silenced_and_its_ops_time_out(self):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import unittest
+from pathlib import Path
 
 from tests.support import node, run_harness
 
@@ -61,6 +63,45 @@ class NamedMistakes(unittest.TestCase):
         run = echo_run("crash_after_five.py")
         self.assertEqual(run.returncode, 255, run.details())
         self.assertNamed(run, "node-exited", "status 3", "simulated crash", "node-logs/n0.log")
+
+    def test_a_shebang_with_windows_line_endings_is_named_with_the_fix(self):
+        script = Path(tempfile.mkdtemp(prefix="glomers-crlf-")) / "node.py"
+        script.write_bytes(Path(node(BROKEN + "echo_raises.py")).read_bytes().replace(b"\n", b"\r\n"))
+        script.chmod(0o755)
+        run = run_harness("-w", "echo", "--bin", str(script), "--node-count", "1", "--time-limit", "2", timeout=60)
+        self.assertEqual(run.returncode, 255, run.details())
+        self.assertNamed(run, "crlf-shebang", "carriage return", "'python3\\r'", "sed -i 's/\\r$//'")
+        self.assertIn("Windows line endings", run.stdout)   # the abort itself leads with the cause
+
+    def test_a_handler_that_raises_is_named_with_its_exception_and_the_node_log(self):
+        run = echo_run("echo_raises.py")
+        self.assertNamed(run, "handler-crashed", "error 13", "KeyError: 'text'", "node-logs/n0.log")
+        stats = run.results["explanation"]["stats"]
+        self.assertEqual(stats["never-succeeded"], ["echo"])
+        crashes = stats["errors"][0]
+        self.assertEqual((crashes["code"], crashes["nodes"]), (13, {"n0": crashes["count"]}))
+        self.assertRegex(run.stdout, r"\d+ error 13 from n0 \(e\.g\. \"KeyError: 'text'\"\): crash, "
+                                     r"tracebacks in node-logs/n0\.log")
+
+    def test_a_handler_that_blocks_is_named_as_blocking(self):
+        run = echo_run("echo_blocks.py")
+        self.assertNamed(run, "blocking-handler", "held", "for 2.0 s and wrote nothing at all meanwhile",
+                         "a handler is blocking", "never block in a handler")
+
+    def test_a_reply_with_a_null_in_reply_to_between_nodes_is_named(self):
+        run = run_harness("-w", "broadcast", "--bin", node(BROKEN + "gossip_without_msg_id.py"), "--node-count", "2",
+                          "--time-limit", "2", "--rate", "5", "--seed", "1", timeout=60)
+        lines = mistake_lines(run.stderr)
+        self.assertTrue(any("with in_reply_to null" in line and "had no msg_id" in line for line in lines),
+                        run.details())
+        self.assertIn("null-in-reply-to", [m["kind"] for m in run.results["harness"]["mistakes"]])
+
+    def test_a_node_whose_stdout_was_rejected_is_not_told_to_flush(self):
+        run = echo_run("debug_print_at_start.py")
+        self.assertEqual(run.returncode, 255, run.details())
+        self.assertNamed(run, "not-json-on-stdout", "echo node starting")
+        self.assertNotIn("flush", run.stderr + run.stdout)
+        self.assertNotIn("no init_ok yet", run.stderr)
 
 
 if __name__ == "__main__":

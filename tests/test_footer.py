@@ -35,6 +35,26 @@ class Footer(unittest.TestCase):
         self.assertIn("[5, 4]", text)
         self.assertIn("acceptable: 5", text)
 
+    def test_every_workload_shows_the_median_wait_for_an_ok_reply(self):
+        results = {"workload": {"final-reads": [5], "acceptable": [[5, 5]]},
+                   "harness": {"op-latency-ms": {"count": 9, "p50": 1.234, "p99": 9.0, "max": 12.0}}}
+        self.assertRegex("\n".join(lines(results, "store/x", "4")), r"request latency median\s+1.23 ms")
+
+    def test_a_run_without_ok_replies_shows_no_request_latency(self):
+        results = {"harness": {"op-latency-ms": {"count": 0}}}
+        self.assertNotIn("request latency", "\n".join(lines(results, "store/x", "1")))
+
+    def test_stale_values_are_counted_and_said_not_to_be_a_failure(self):
+        results = broadcast_results(12.5, 350, 500)
+        results["workload"]["stale-count"] = 7
+        text = "\n".join(lines(results, "store/x", "3d"))
+        self.assertRegex(text, r"stale values\s+7\s+.*not a failure")
+
+    def test_no_stale_row_when_every_value_was_in_every_read_at_once(self):
+        results = broadcast_results(12.5, 0, 0)
+        results["workload"]["stale-count"] = 0
+        self.assertNotIn("stale", "\n".join(lines(results, "store/x", "3b")))
+
     def test_the_store_path_and_how_to_look_end_the_footer(self):
         out = lines({}, "store/echo/1", None)
         self.assertIn("store/echo/1/", out[-2])

@@ -189,7 +189,21 @@ class Partitions(unittest.TestCase):
             return net, inbox
         net, inbox = run(scenario())
         self.assertEqual(inbox.got, [])
-        self.assertEqual([k for k, _, _ in net.journal], ["send"])
+        self.assertEqual([k for k, _, _ in net.journal], ["send", "drop"])
+
+    def test_a_dropped_message_is_journalled_with_its_id_ends_and_reason(self):
+        async def scenario():
+            net = make_network(0)
+            net.register("n0", lambda m: None)
+            net.register("n1", lambda m: None)
+            net.partition({"n1": {"n0"}})
+            net.send({"src": "n0", "dest": "n1", "body": {"i": 1}})
+            await asyncio.sleep(0.02)
+            await net.close()
+            return net
+        drop = run(scenario()).journal[-1]
+        self.assertEqual((drop[0], drop[2]),
+                         ("drop", {"id": 0, "src": "n0", "dest": "n1", "reason": "partition"}))
 
     def test_a_message_already_taken_before_the_partition_is_still_delivered(self):
         async def scenario():
@@ -217,6 +231,23 @@ class Partitions(unittest.TestCase):
             await net.close()
             return inbox
         self.assertEqual(run(scenario()).bodies(), [{"i": 1}])
+
+    def test_discarding_a_queue_journals_each_queued_message_as_dropped_with_the_reason(self):
+        async def scenario():
+            net, inbox = make_network(40), Inbox()
+            net.register("n0", lambda m: None)
+            net.register("n1", inbox)
+            for i in range(3):
+                net.send({"src": "n0", "dest": "n1", "body": {"i": i}})
+            await asyncio.sleep(0.01)          # the first is taken and held until it is due
+            net.discard("n1", "receiver-down")
+            await asyncio.sleep(0.06)
+            await net.close()
+            return net, inbox
+        net, inbox = run(scenario())
+        self.assertEqual(inbox.got, [])
+        self.assertEqual([(k, m["id"], m.get("reason")) for k, _, m in net.journal if k == "drop"],
+                         [("drop", 0, "receiver-down"), ("drop", 1, "receiver-down"), ("drop", 2, "receiver-down")])
 
     def test_a_grudge_is_one_way(self):
         async def scenario():

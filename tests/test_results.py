@@ -111,7 +111,7 @@ class Net(unittest.TestCase):
         ("send", -5, msg(0, "c1", "n1")), ("recv", -4, msg(0, "c1", "n1")),
         ("send", -3, msg(1, "n1", "c1")), ("recv", -2, msg(1, "n1", "c1")),
         ("send", 10, msg(2, "n1", "n2")), ("recv", 11, msg(2, "n1", "n2")),
-        ("send", 12, msg(3, "n1", "n3")),
+        ("send", 12, msg(3, "n1", "n3")), ("drop", 13, {"id": 3, "src": "n1", "dest": "n3", "reason": "partition"}),
         ("send", 13, msg(4, "n1", "lin-kv")), ("recv", 14, msg(4, "n1", "lin-kv")),
     ]
     # four client invocations: ok, failed, timed out and a final read; plus nemesis ops
@@ -129,7 +129,7 @@ class Net(unittest.TestCase):
         self.assertEqual({k: self.net["servers"][k] for k in ("send-count", "recv-count")},
                          {"send-count": 3, "recv-count": 2})
 
-    def test_a_dropped_message_is_sent_but_never_received(self):
+    def test_a_dropped_message_is_sent_but_never_received_and_its_drop_is_not_counted(self):
         self.assertEqual((self.net["all"]["send-count"], self.net["all"]["recv-count"]), (5, 4))
 
     def test_msg_count_counts_distinct_message_ids(self):
@@ -218,6 +218,23 @@ class Compose(unittest.TestCase):
                             harness={"delivered": 3})
         self.assertEqual(r["harness"], {"delivered": 3, "valid?": True})
         self.assertEqual(list(r)[-2:], ["harness", "valid?"])
+
+
+class OpLatency(unittest.TestCase):
+    def test_only_ok_client_ops_count_from_invocation_to_completion(self):
+        ms = 1_000_000
+        history = [{"process": 0, "type": "invoke", "time": 0},
+                   {"process": 1, "type": "invoke", "time": 1 * ms},
+                   {"process": "nemesis", "type": "invoke", "time": 2 * ms},
+                   {"process": 1, "type": "ok", "time": 4 * ms},        # waited 3 ms
+                   {"process": "nemesis", "type": "info", "time": 9 * ms},
+                   {"process": 0, "type": "ok", "time": 10 * ms},       # waited 10 ms
+                   {"process": 0, "type": "invoke", "time": 11 * ms},
+                   {"process": 0, "type": "info", "time": 5011 * ms}]   # a timeout: not ok
+        self.assertEqual(results.op_latency_ms(history), {"count": 2, "p50": 10.0, "p99": 10.0, "max": 10.0})
+
+    def test_no_ok_op_gives_only_a_count(self):
+        self.assertEqual(results.op_latency_ms([{"process": 0, "type": "invoke", "time": 0}]), {"count": 0})
 
 
 class Verdict(unittest.TestCase):

@@ -92,7 +92,7 @@ class Index(StoreFixture):
 
     def test_shows_workload_node_count_and_key_figures(self):
         row = self.index().split('<tr class="run valid"')[1].split("</tr>")[0]
-        for text in ("broadcast", ">5<", "12.25", "123 ms", "456 ms", "0.875"):
+        for text in ("broadcast", ">5<", "12.25", "123 / 456 ms", "0.875"):
             self.assertIn(text, row)
 
     def test_links_the_pictures_and_results_of_a_run(self):
@@ -177,6 +177,19 @@ class RunPage(RunsWithCommandLines):
         page = self.page(self.old)
         self.assertLess(page.index("Everything looks good"), page.index("Command line"))
 
+    def test_defines_the_terms_of_the_figures_it_shows(self):
+        (self.old / "results.json").write_text(json.dumps({
+            "valid?": True, "workload": {"stable-latencies": {"0.5": 80, "1": 99}, "attempt-count": 9,
+                                         "stable-count": 9, "stale-count": 4, "lost-count": 0}}))
+        page = self.page(self.old)
+        for term in ("stable latency", "stale", "lost"):
+            self.assertIn(f"<dt>{term}</dt>", page)
+        self.assertIn("never a failure", page)
+
+    def test_defines_no_term_a_run_does_not_show(self):
+        page = self.page(self.aborted)
+        self.assertNotIn("<dt>", page)
+
     def test_shows_the_judged_figures_with_the_challenge_limits(self):
         page = self.page(self.old)
         self.assertIn("Challenge 3d", page)
@@ -208,19 +221,35 @@ class IndexRows(RunsWithCommandLines):
         page = self.get("/")[2].decode()
         return page.split(f'href="/{run.parent.name}/{run.name.replace("+", "%2B")}/"')[1].split("</tr>")[0]
 
-    def test_a_row_names_the_node_and_the_flags(self):
+    def test_a_row_names_the_challenge_the_node_and_the_flags(self):
         row = self.row(self.old)
+        self.assertIn("<td>3d</td>", row)
         self.assertIn("ch3d_broadcast/main.py", row)
-        self.assertIn("--node-count 5 --latency 100", row)
+        self.assertIn("--node-count 5", row)
+
+    def test_a_line_never_breaks_between_an_option_and_its_value(self):
+        row = self.row(self.old)
+        self.assertIn('<span class="flag">--node-count 5</span> <span class="flag">--latency 100</span>', row)
+        self.assertIn(".flag { white-space: nowrap; }", self.get("/")[2].decode())
 
     def test_an_aborted_row_says_aborted_with_its_reason(self):
         page = self.get("/")[2].decode()
         self.assertIn('<tr class="run aborted"', page)
         self.assertIn("node n0 exited with status 3", self.row(self.aborted))
 
-    def test_the_ok_fraction_is_shown_exactly(self):
-        (self.new / "results.json").write_text(json.dumps({"valid?": True, "availability": {"ok-fraction": 0.99955}}))
-        self.assertIn("0.99955", self.row(self.new))
+    def test_availability_is_rounded_down_so_that_only_every_op_ok_shows_one(self):
+        for stored, shown in ((0.99955, "0.9995"), (0.99999, "0.9999"), (1.0, "1.0000"), (0.875, "0.8750")):
+            with self.subTest(stored=stored):
+                (self.new / "results.json").write_text(json.dumps({"valid?": True, "availability": {"ok-fraction": stored}}))
+                self.assertIn(f'<td class="num">{shown}</td>', self.row(self.new))
+
+    def test_latencies_are_whole_milliseconds_with_separators_and_two_decimals_below_ten(self):
+        (self.new / "results.json").write_text(json.dumps({
+            "valid?": True, "workload": {"stable-latencies": {"0.5": 10010.4, "1": 19903}},
+            "harness": {"op-latency-ms": {"count": 5, "p50": 0.346}}}))
+        row = self.row(self.new)
+        for shown in ("10,010 / 19,903 ms", "0.35 ms"):
+            self.assertIn(f'<td class="num">{shown}</td>', row)
 
 
 class DamagedStore(StoreFixture):

@@ -9,6 +9,8 @@ USAGE = """Usage: python3 -m tests.harness COMMAND [OPTIONS ...]
 
 Commands:
   test    run a test, with the same flags as `maelstrom test` (see `test --help`)
+  sim     run a test in the simulator: nodes built on common/, in one process, on a virtual
+          clock (see `sim --help`)
   analyze re-run the checkers on a stored run (`analyze -t -1`: the newest)
   serve   browse stored runs in a web page (`serve -p PORT`)
   messages redraw a stored run's messages.svg from a chosen time (`messages --from 12.5`)
@@ -33,6 +35,9 @@ def main(argv: list[str]) -> int:
                   "(it hangs or fails); this harness uses 0 ms.", file=sys.stderr)
         from .runner import run_tests
         return run_tests(opts)
+    if command == "sim":
+        from .sim.cli import main as sim_main
+        return sim_main(rest)
     if command == "analyze":
         from .analyze import main as analyze_main
         return analyze_main(rest)

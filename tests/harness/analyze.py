@@ -12,10 +12,11 @@ import json
 import random
 from pathlib import Path
 
+from . import footer
 from . import results as results_mod
 from . import store
 from .cli import parse_test_args
-from .edn import dumps as edn_dumps
+from .explain import explain_run
 from .workloads import load as load_workload
 
 
@@ -62,6 +63,7 @@ def main(argv: list[str]) -> int:
     res = results_mod.compose(history, store.read_journal(run_dir), opts,
                               results_mod.safely(lambda: workload.check(history)), previous.get("harness"))
     store.write_results(run_dir, res)
-    print(edn_dumps(res))
-    print(f"\n{results_mod.verdict_line(res['valid?'])}")
+    explain_run(run_dir, res, opts, workload, test.get("challenge"))
+    store.write_results(run_dir, res)
+    print("\n".join(footer.closing_lines(res, run_dir, test.get("challenge"))))
     return results_mod.exit_code(res["valid?"])

@@ -18,7 +18,7 @@ class NetClient:
         self.id = client_id
         self.node = node
         self._msg_id = 0
-        self._waiting: tuple[int, asyncio.Future, str] | None = None
+        self._waiting: tuple[int, asyncio.Future, str, float] | None = None   # msg_id, reply, type, sent at
         self._diagnostics = getattr(network, "diagnostics", None)
         network.register(client_id, self._receive)
 
@@ -28,7 +28,14 @@ class NetClient:
         irt = body.get("in_reply_to")
         if waiting is not None and type(irt) is int and irt == waiting[0] and not waiting[1].done():
             waiting[1].set_result(body)
-            if body.get("type") in (waiting[2] + "_ok", "error"):
+            kind = body.get("type")
+            if kind == waiting[2] + "_ok" or kind == "error":
+                diagnostics = self._diagnostics
+                if diagnostics is not None:
+                    if kind == "error" and body.get("code") == 13:
+                        diagnostics.crashed(msg["src"], self.id, waiting[2], body)
+                    elif (now := asyncio.get_running_loop().time()) - waiting[3] >= diagnostics.blocking_s:
+                        diagnostics.slow_reply(msg["src"], self.id, waiting[2], waiting[3], now)
                 return
         # Only a mistaken reply gets here (or a stale one, which the check lets pass).
         if self._diagnostics is not None:
@@ -38,8 +45,9 @@ class NetClient:
     async def rpc(self, body: dict, timeout: float = 5.0, dest: str | None = None) -> dict:
         self._msg_id += 1
         msg_id = self._msg_id
-        future = asyncio.get_running_loop().create_future()
-        self._waiting = (msg_id, future, str(body.get("type")))
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._waiting = (msg_id, future, str(body.get("type")), loop.time())
         try:
             self.network.send({"src": self.id, "dest": dest or self.node,
                                "body": {**body, "msg_id": msg_id}})

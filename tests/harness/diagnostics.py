@@ -31,7 +31,18 @@ FIXES = {
     "wrong-in-reply-to": "in_reply_to must be the request's msg_id itself, an integer, copied unchanged",
     "reply-never-requested": "reply only to requests you received, with in_reply_to = their msg_id",
     "node-exited": "a node must keep serving until its stdin closes; its stderr is in node-logs/{node}.log",
+    "crlf-shebang": "give the file Unix line endings: sed -i 's/\\r$//' {path} (or dos2unix {path}); "
+                    "Windows editors and git's core.autocrlf add them",
+    "handler-crashed": "fix the handler: the traceback of each crash is in node-logs/{node}.log",
+    "blocking-handler": "never block in a handler (time.sleep, a blocking read or call, a long loop): "
+                        "wait with asyncio (await asyncio.sleep, an RPC) or a timer, so the node keeps serving meanwhile",
+    "null-in-reply-to": "give every request that expects a reply a unique msg_id, and copy it into the "
+                        "reply's in_reply_to; send what needs no reply with a type the receiver does not answer",
 }
+# A reply held this long, with the node silent meanwhile, was held by a blocked node: far
+# longer than any network delay (clients have none) or an idle moment of a working node.
+BLOCKING_MIN_S = 1.0
+BLOCKING_LATENCIES = 10
 
 
 @dataclass
@@ -54,6 +65,15 @@ class Diagnostics:
     log: Callable[[str], None]
     clock: Callable[[], float] = time.monotonic
     mistakes: dict[tuple[str, str], Mistake] = field(default_factory=dict)
+    binary: str | None = None     # the --bin every node runs, to look at its first line
+    latency_ms: int = 0           # the run's --latency
+    # node -> when (loop time) the node wrote the stdout before its latest, if known
+    previous_output: Callable[[str], float | None] = lambda node: None
+
+    @property
+    def blocking_s(self) -> float:
+        """How long a node may hold a client's request before a silent one is called blocked."""
+        return max(BLOCKING_MIN_S, BLOCKING_LATENCIES * self.latency_ms / 1000)
     _reported_at: dict[str, float] = field(default_factory=dict)   # kind -> last console line
     _unreported: dict[str, int] = field(default_factory=dict)      # kind -> repeats since then
 
@@ -111,8 +131,51 @@ class Diagnostics:
                         f"expected {waiting[1] + '_ok'!r}", request=waiting[1])
 
     def node_exited(self, node: str, status: int, last_stderr: str | None) -> None:
+        shebang = crlf_shebang(self.binary) if self.binary else None
+        if shebang is not None and status in (126, 127):
+            self.report("crlf-shebang", node, f"could not start: the first line of {self.binary}, {shebang!r}, ends "
+                        f"with a carriage return (Windows line endings), so the system looks for a program "
+                        f"named {shebang.split()[-1] + chr(13)!r}", path=self.binary)
+            return
         said = f"; its last stderr line: {last_stderr!r}" if last_stderr else ""
         self.report("node-exited", node, f"exited with status {status} during the run{said}")
+
+    def crashed(self, node: str, client: str, request: str, body: dict) -> None:
+        """A node answered a client with error 13: its handler raised (or it says it crashed)."""
+        self.report("handler-crashed", node,
+                    f"answered {client}'s {request!r} with error 13 (crash): {_short(str(body.get('text')))!r}; "
+                    f"a handler raised instead of answering", node_log=f"node-logs/{node}.log")
+
+    def slow_reply(self, node: str, client: str, request: str, sent_at: float, now: float) -> None:
+        """A reply at least ``blocking_s`` after its request (sent at loop time ``sent_at``,
+        answered at ``now``): if the node wrote nothing at all in between, a handler held it,
+        blocking the node."""
+        before = self.previous_output(node)
+        if before is None or before > sent_at:
+            return   # the node was busy talking meanwhile: slow, perhaps, but not blocked
+        held = now - sent_at
+        between = f"{self.latency_ms} ms between nodes" if self.latency_ms else "none between nodes"
+        self.report("blocking-handler", node,
+                    f"held {client}'s {request!r} request for {held:.1f} s and wrote nothing at all meanwhile "
+                    f"(the network adds no delay for clients, {between}): a handler is blocking, and "
+                    f"a blocked node serves nobody")
+
+    def null_in_reply_to(self, node: str, dest: str, body: dict) -> None:
+        self.report("null-in-reply-to", node,
+                    f"sent {dest} {_json(body)} with in_reply_to null: {dest}'s request had no msg_id "
+                    f"(or {node} did not copy it), so {dest} cannot match this reply to it")
+
+
+def crlf_shebang(path: str) -> str | None:
+    """The first line of a script whose ``#!`` line ends in a carriage return, else None."""
+    try:
+        with open(path, "rb") as f:
+            first = f.readline(512)
+    except OSError:
+        return None
+    if first.startswith(b"#!") and first.rstrip(b"\n").endswith(b"\r"):
+        return first.rstrip(b"\n").decode("utf-8", "replace")
+    return None
 
 
 def _json(body: dict) -> str:

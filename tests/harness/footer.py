@@ -20,6 +20,21 @@ LIMITS: dict[str, list[tuple[str, str, float]]] = {
 }
 
 
+# The set-full checker's terms (docs/maelstrom.md §6.5), one sentence each, for the run page.
+# A value is "known" from its acknowledged add or the first read that shows it.
+TERMS: list[tuple[str, str]] = [
+    ("stable latency", "how long after a value was known (acknowledged, or shown by a read) some read "
+                       "still missed it, i.e. how long it took to show in every node's reads; the median "
+                       "and max are over all values."),
+    ("stale", "a value that some read missed after it was known, though every later read shows it: "
+              "normal wherever messages take time, never a failure."),
+    ("lost", "a value that was known and then missing from every later read, the final reads "
+             "included: one lost value makes the run invalid."),
+    ("request latency", "how long a client waited from sending a request to its ok reply "
+                        "(the harness's own figure; Maelstrom plots it without a number)."),
+]
+
+
 def figures(results: dict) -> dict[str, Any]:
     """The judged figures of a run, by key, for whichever of them its workload has."""
     workload = _map(results.get("workload"))
@@ -30,11 +45,15 @@ def figures(results: dict) -> dict[str, Any]:
     latencies = workload.get("stable-latencies")
     if isinstance(latencies, dict):
         found["median-ms"], found["max-ms"] = latencies.get("0.5"), latencies.get("1")
-    for key in ("lost-count", "stable-count", "attempt-count", "acknowledged-count", "duplicated-count"):
+    for key in ("lost-count", "stable-count", "stale-count", "attempt-count", "acknowledged-count",
+                "duplicated-count"):
         if key in workload:
             found[key] = workload[key]
     if "final-reads" in workload:
         found["final-reads"], found["acceptable"] = workload["final-reads"], workload.get("acceptable")
+    op_latency = _map(_map(results.get("harness")).get("op-latency-ms"))
+    if "p50" in op_latency:
+        found["request-median-ms"] = op_latency["p50"]
     ok_fraction = _map(results.get("availability")).get("ok-fraction")
     if ok_fraction is not None:
         found["availability"] = ok_fraction
@@ -58,9 +77,14 @@ def rows(results: dict, challenge: str | None = None) -> list[tuple[str, str, st
         if key in limits:
             limit = f"< {_number(limits[key])}{unit}  {'pass' if f[key] < limits[key] else 'FAIL'}"
         out.append((label, f"{_number(f[key])}{unit}", limit))
+    if _is_number(f.get("request-median-ms")):
+        out.append(("request latency median", f"{_number(f['request-median-ms'])} ms",
+                    "ok requests, from request to reply"))
     if "lost-count" in f:
         out.append(("values", f"{f.get('stable-count')} of {f.get('attempt-count')} stable, "
                               f"{f['lost-count']} lost", ""))
+    if _is_number(f.get("stale-count")) and f["stale-count"] > 0:
+        out.append(("stale values", f"{f['stale-count']}", "stable, only late to reach every read: not a failure"))
     if "final-reads" in f:
         ranges = ", ".join(f"{r[0]}..{r[1]}" if r[0] != r[1] else f"{r[0]}" for r in _list(f["acceptable"])
                            if isinstance(r, list) and len(r) == 2)
@@ -87,6 +111,17 @@ def lines(results: dict, run_dir: Path | str, challenge: str | None = None) -> l
     out = [heading(challenge)]
     out += [f"  {label:<{width}}  {value:<{value_width}}  {limit}".rstrip() for label, value, limit in table]
     return [*out, *where(run_dir)]
+
+
+def closing_lines(results: dict, run_dir: Path | str, challenge: str | None = None) -> list[str]:
+    """Everything printed when a run ends: the results map (its explanation aside: that is
+    summed up below the verdict), the verdict, why, and the judged figures."""
+    from .edn import dumps as edn_dumps
+    from .results import verdict_line
+    shown = {key: value for key, value in results.items() if key != "explanation"}
+    why = _map(results.get("explanation")).get("lines") or []
+    return [edn_dumps(shown), "", verdict_line(results.get("valid?")), "",
+            *why, *([""] if why else []), *lines(results, run_dir, challenge)]
 
 
 def where(run_dir: Path | str) -> list[str]:

@@ -5,7 +5,8 @@ many lanes, all clients share one); every journal event is one row, in time orde
 causality reads top to bottom. Each delivered message is an arrow from its sender's row to
 its receiver's row: pink for error bodies, light blue for traffic with a client, dark for
 node and service traffic. A message that was sent but never received (dropped by a
-partition, or still queued at the end) is a short dashed stub ending in a cross; one whose
+partition or with its receiver, or still queued at the end: its tooltip says which) is a short
+dashed stub ending in a cross; one whose
 other end lies outside the drawn window is a short stub pointing off the window instead.
 Hovering an arrow shows the whole body.
 
@@ -72,6 +73,7 @@ class Window:
     after: int = 0                      # events later than the window
     sent_outside: set = field(default_factory=set)      # message ids sent outside the window
     received_outside: set = field(default_factory=set)  # message ids received outside it
+    dropped_outside: dict = field(default_factory=dict)  # message id -> its drop event, outside it
 
 
 def read_journal(path: Path, limit: int = EVENT_LIMIT) -> tuple[list[dict], int]:
@@ -100,7 +102,9 @@ def read_window(path: Path, start_ns: int = 0, limit: int = EVENT_LIMIT, keep_fu
             window.before += 1
         else:
             window.after += 1
-        if head:
+        if head and head[0] == "drop":
+            window.dropped_outside[head[2]] = json.loads(line)
+        elif head:
             (window.sent_outside if head[0] == "send" else window.received_outside).add(head[2])
     window.events.sort(key=lambda e: e["time"])
     return window
@@ -163,11 +167,31 @@ def label(body: object) -> str:
     return clip(f"{body.get('type')} {compact_json(rest) if rest else ''}".rstrip(), LABEL_CHARS)
 
 
-def messages_svg(events: list[dict], hidden: int = 0, window: Window | None = None) -> str:
+DROP_REASONS = {
+    "partition": "dropped by the partition in force (its receiver held a grudge against its sender)",
+    "receiver-down": "dropped: its receiver was down",
+    "unregistered": "dropped: its receiver had left the network",
+}
+
+
+def fate(drop: dict | None) -> str:
+    """What became of a message that was sent and never received, from its ``drop`` event."""
+    if drop is None:
+        return "still in flight when the run ended"
+    reason = drop["message"].get("reason")
+    return f"{DROP_REASONS.get(reason, f'dropped ({reason})')} at {drop['time'] / NS_PER_S:.6f} s"
+
+
+def messages_svg(events: list[dict], hidden: int = 0, window: Window | None = None,
+                 title: str | None = None) -> str:
     """The diagram of ``events`` (already in time order); ``hidden`` later events are noted.
-    With a ``window``, its counts and outside ends are used instead."""
+    With a ``window``, its counts and outside ends are used instead; ``title`` replaces the
+    default one, which counts the events."""
     window = window or Window(events, after=hidden)
     hidden = window.after
+    # A drop is not a row of its own: it says what became of its message's stub.
+    dropped = {**window.dropped_outside, **{e["message"]["id"]: e for e in events if e["event"] == "drop"}}
+    events = [e for e in events if e["event"] != "drop"]
     names = sorted({str(e["message"][end]) for e in events for end in ("src", "dest")}, key=participant_order)
     clients = [n for n in names if is_client(n)]
     lane_of = {name: name for name in names}
@@ -243,7 +267,7 @@ def messages_svg(events: list[dict], hidden: int = 0, window: Window | None = No
             # A stub a third of the way towards the receiver, ending in a cross.
             x1 = x0 + (x1 - x0) / 3 if x1 != x0 else x0 + 30
             y1 = y0 + ROW * 0.6
-            head += ", never received (dropped by a partition, or still queued at the end)"
+            head += f", never received: {fate(dropped.get(mid))}"
             cls, end = f"msg {kind} dropped", ""
             tail = f'<path d="M{x1 - 4:.1f},{y1 - 4:.1f} L{x1 + 4:.1f},{y1 + 4:.1f} M{x1 - 4:.1f},{y1 + 4:.1f} L{x1 + 4:.1f},{y1 - 4:.1f}"/>'
         angle = math.degrees(math.atan2(y1 - y0, x1 - x0))
@@ -283,9 +307,10 @@ def messages_svg(events: list[dict], hidden: int = 0, window: Window | None = No
     elif not events:
         body.append(f'<text class="note" x="{LEFT}" y="{y(1):.1f}">no messages besides init</text>')
     total = rows + hidden + window.before
-    title = f"Messages: {rows} network events" + (f" (of {total})" if total != rows else "")
-    if window.before and events:
-        title += f", from {events[0]['time'] / NS_PER_S:.3f} s"
+    if title is None:
+        title = f"Messages: {rows} network events" + (f" (of {total})" if total != rows else "")
+        if window.before and events:
+            title += f", from {events[0]['time'] / NS_PER_S:.3f} s"
     return svg_document(max(width, 760), height, title, body, CSS)
 
 

@@ -4,7 +4,10 @@ Every registered id (node, client, service) has a priority queue ordered by deli
 deadline, and takes one message at a time, as Maelstrom's per-node ``recv!`` loop does: it
 takes the head, drops it if the receiver currently holds a grudge against the sender (the
 partition decision is made at take time, and a dropped message is never redelivered),
-otherwise waits until the deadline and delivers. One waiting head blocks the messages
+otherwise waits until the deadline and delivers. The journal records each message's
+``send``, its ``recv``, or the ``drop`` that ended it instead (a grudge at take time, or a
+queue discarded with its receiver): Maelstrom journals no drops, so its ``:net`` statistics
+ignore them, but a failing run's explanation says where a value's messages died. One waiting head blocks the messages
 behind it. Like Maelstrom's ``recv!``, the wait is the time left truncated to whole
 milliseconds.
 
@@ -20,7 +23,6 @@ import asyncio
 import heapq
 import math
 import random
-import time
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -42,6 +44,12 @@ def lateness_warning(lateness_ms: dict) -> str | None:
             f"{LATENESS_WARNING_P99_MS:g} ms: the machine or the harness could not keep up with this "
             f"run's traffic, so its latency figures are not trustworthy (they include the harness's "
             f"own delays). Correctness verdicts still hold; rerun on an idle machine for latencies.")
+
+
+# Why a message was never delivered (the "reason" of a journal "drop" event).
+DROPPED_BY_PARTITION = "partition"       # its receiver held a grudge against its sender
+DROPPED_RECEIVER_DOWN = "receiver-down"  # queued for a node that crashed (never delivered)
+DROPPED_UNREGISTERED = "unregistered"    # queued for a client or node removed from the network
 
 
 class UnknownId(Exception):
@@ -94,7 +102,7 @@ class Inbox:
     client: bool = False            # messages to and from clients have no latency
     held: tuple | None = None       # the taken message, waiting for its delivery time
     timer: asyncio.Handle | None = None
-    last_delivery: int = 0          # time.monotonic_ns() of the last delivery
+    last_delivery: int = 0          # clock time (ns) of the last delivery
 
 
 class Network:
@@ -121,10 +129,10 @@ class Network:
         self.inboxes[node_id] = Inbox(node_id, deliver, flush, client=is_client(node_id))
 
     def unregister(self, node_id: str) -> None:
-        """Remove an id; messages still queued for it vanish uncounted (docs/maelstrom.md §9)."""
-        inbox = self.inboxes.pop(node_id, None)
-        if inbox and inbox.timer:
-            inbox.timer.cancel()
+        """Remove an id; messages still queued for it are never delivered (docs/maelstrom.md §9)
+        and are journalled as dropped."""
+        self.discard(node_id, DROPPED_UNREGISTERED)
+        self.inboxes.pop(node_id, None)
 
     async def close(self) -> None:
         for inbox in self.inboxes.values():
@@ -157,7 +165,7 @@ class Network:
         msg.raw_body = raw_body
         self._next_id += 1
         delay_ms = 0 if source.client or inbox.client else self.latency.draw_ms()
-        now = time.monotonic_ns()
+        now = self.clock.monotonic_ns()
         self.journal.append(("send", now - self.clock.origin_ns, msg))
         if self.log_send:
             self.log(f":send {msg}")
@@ -174,9 +182,31 @@ class Network:
         while heap:
             entry = heapq.heappop(heap)
             if entry[3]["src"] not in grudge:
-                return entry, whole_ms(entry[0] - time.monotonic_ns())
-            entry[3].raw_body = None
+                return entry, whole_ms(entry[0] - self.clock.monotonic_ns())
+            self._drop(entry[3], DROPPED_BY_PARTITION)
         return None
+
+    def _drop(self, msg: Envelope, reason: str) -> None:
+        """Journal that ``msg`` will never be delivered, and why. The event carries only the
+        message's id and ends: its body is in its ``send`` event."""
+        msg.raw_body = None
+        self.journal.append(("drop", self.clock.monotonic_ns() - self.clock.origin_ns,
+                             {"id": msg["id"], "src": msg["src"], "dest": msg["dest"], "reason": reason}))
+
+    def discard(self, node_id: str, reason: str) -> None:
+        """Drop everything queued for ``node_id`` (its receiver went down, or is removed),
+        journalling each message as dropped for ``reason``."""
+        inbox = self.inboxes.get(node_id)
+        if inbox is None:
+            return
+        if inbox.timer:
+            inbox.timer.cancel()
+        queued = [inbox.held[3]] if inbox.held else []
+        queued += [entry[3] for entry in sorted(inbox.heap)]
+        inbox.heap.clear()
+        inbox.held = inbox.timer = None
+        for msg in queued:
+            self._drop(msg, reason)
 
     def _hold(self, inbox: Inbox, taken: tuple[tuple, int] | None) -> None:
         """Keep the taken message until its delivery time; with none, the receiver is idle
@@ -193,9 +223,10 @@ class Network:
         """Deliver the held message and every next one already due, taking each in turn as
         Maelstrom's loop does; then hold the next one and flush once."""
         origin, journal, lateness, deliver = self.clock.origin_ns, self.journal, self.lateness_s, inbox.deliver
+        clock_ns = self.clock.monotonic_ns
         deadline, _, sent, msg = inbox.held
         while True:
-            now = time.monotonic_ns()
+            now = clock_ns()
             # How late against the model: taken at max(send, previous delivery) -- the latter
             # is Maelstrom's head-of-line blocking, not harness slowness -- plus whole_ms.
             model_taken = sent if sent > inbox.last_delivery else inbox.last_delivery

@@ -241,7 +241,15 @@ class ProcessTable:
         return found | {pid for pid, m in self.marks.items() if m == needle}
 
 
-class NodeProcess:
+class NodeHost:
+    """What the runner knows of a node however it is hosted, as a process (`NodeProcess`)
+    or in the simulator's process (tests/harness/sim/host.py): its stdout lines go to the
+    network here, its stderr is in its log.
+
+    The interface: ``start()``, ``deliver(msg)`` then ``flush()`` (stdin), ``exited()``,
+    ``end_stdin()``, ``kill(table)`` (teardown); ``silenced``, ``exit_status``,
+    ``stderr_tail``, ``crash_report()``."""
+
     def __init__(self, node_id: str, argv: list[str], workdir: str, log_path: Path,
                  network: Network, log: Callable[[str], None], echo_stderr: bool = False):
         self.id = node_id
@@ -251,13 +259,80 @@ class NodeProcess:
         self.network = network
         self.log = log
         self.echo_stderr = echo_stderr
-        self.proc: asyncio.subprocess.Process | None = None
         self.silenced: str | None = None    # why stdout stopped being read
-        self.exit_status: int | None = None  # set when the process exits on its own
+        self.exit_status: int | None = None  # set when the node exits on its own
         self.killed = False
+
+    def _send_lines(self, lines: list[str]) -> bool:
+        """Parse each stdout line and send it; False once a bad line silenced the node."""
+        send = self.network.send
+        for line in lines:
+            try:
+                msg, raw_body = _parse(line)
+                if msg["body"].get("in_reply_to", 0) is None:
+                    self._null_in_reply_to(msg)
+                send(msg, raw_body)
+            except (BadLine, UnknownId) as e:
+                self._silence(f"{e} in line {line.strip()[:300]!r}", line, str(e))
+                return False
+        return True
+
+    def _null_in_reply_to(self, msg: dict) -> None:
+        """A reply to another node or a service naming no request: Maelstrom passes it on
+        silently, and its receiver can match it to nothing."""
+        diagnostics = getattr(self.network, "diagnostics", None)
+        if diagnostics is not None and not msg["dest"].startswith("c"):
+            diagnostics.null_in_reply_to(self.id, msg["dest"], msg["body"])
+
+    def _silence(self, why: str, line: str = "", error: str = "") -> None:
+        self.silenced = why
+        self._stop_reading()
+        diagnostics = getattr(self.network, "diagnostics", None)
+        if diagnostics is not None and line:
+            return diagnostics.bad_line(self.id, line, error)
+        self.log(f"WARN node {self.id} printed a line Maelstrom rejects: {why}. "
+                 f"As in Maelstrom, nothing more is read from {self.id}'s stdout for the rest of the run.")
+
+    def _stop_reading(self) -> None:
+        """Read nothing more from the node's stdout."""
+
+    @property
+    def stderr_tail(self) -> list[str]:
+        """The last lines the node wrote on stderr, from its log."""
+        try:
+            with open(self.log_path, "rb") as f:
+                size = f.seek(0, os.SEEK_END)
+                f.seek(max(0, size - TAIL_BYTES))
+                lines = f.read().decode("utf-8", errors="replace").splitlines()
+        except OSError:
+            return []
+        return lines[1 if size > TAIL_BYTES else 0:][-TAIL_LINES:]
+
+    def crash_report(self) -> str:
+        tail = "\n".join(self.stderr_tail) or "(nothing on stderr)"
+        return f"node {self.id} exited with status {self.exit_status}; last lines of its stderr:\n{tail}"
+
+    def _report_exit(self, status: int) -> None:
+        self.exit_status = status
+        diagnostics = getattr(self.network, "diagnostics", None)
+        if diagnostics is None:
+            return self.log(f"WARN node {self.id} exited with status {status} during the run")
+        tail = self.stderr_tail
+        diagnostics.node_exited(self.id, status, tail[-1] if tail else None)
+
+
+class NodeProcess(NodeHost):
+    def __init__(self, node_id: str, argv: list[str], workdir: str, log_path: Path,
+                 network: Network, log: Callable[[str], None], echo_stderr: bool = False):
+        super().__init__(node_id, argv, workdir, log_path, network, log, echo_stderr)
+        self.proc: asyncio.subprocess.Process | None = None
         self.mark = f"{MARK}={os.getpid()}-{id(self)}-{node_id}"
         self._protocol: _NodeProtocol | None = None
         self._partial = bytearray()          # an incomplete last stdout line
+        # Loop times of the two latest stdout reads: a reply read after a long silence was
+        # held by a blocked node (diagnostics.slow_reply).
+        self.previous_output = self.last_output = 0.0
+        self._loop_time: Callable[[], float] = lambda: 0.0   # the event loop's clock, once started
         self._outbox: list[str] = []         # stdin lines waiting for this turn's flush
         self._stderr_task: asyncio.Task | None = None   # only to echo stderr
         self._exit_task: asyncio.Task | None = None
@@ -272,6 +347,7 @@ class NodeProcess:
                 stderr=asyncio.subprocess.PIPE if self.echo_stderr else log_file,
                 start_new_session=True, env={**os.environ, name: value})
         self.proc = asyncio.subprocess.Process(transport, self._protocol, loop)
+        self._loop_time = loop.time
         for fd in (1, 2):
             # asyncio reads 256 KiB at a time: a buffer that size is mmap'ed and unmapped on
             # every read, ten times the cost of reading a small line. A pipe holds 64 KiB.
@@ -306,6 +382,7 @@ class NodeProcess:
     def _stdout_data(self, data: bytes) -> None:
         if self.silenced:
             return
+        self.previous_output, self.last_output = self.last_output, self._loop_time()
         end = data.rfind(b"\n")
         if end < 0:
             self._partial += data
@@ -317,12 +394,8 @@ class NodeProcess:
         if end > LINE_LIMIT:
             return self._long_lines(data)
         # One decode for every complete line: a newline byte is never inside a UTF-8 sequence.
-        for line in _split_lines(str(memoryview(data)[:end], "utf-8", "replace")):
-            try:
-                msg, raw_body = _parse(line)
-                self.network.send(msg, raw_body)
-            except (BadLine, UnknownId) as e:
-                return self._silence(f"{e} in line {line.strip()[:300]!r}", line, str(e))
+        if not self._send_lines(_split_lines(str(memoryview(data)[:end], "utf-8", "replace"))):
+            return
         if end + 1 < len(data):
             self._partial = bytearray(data[end + 1:])
             self._check_partial()
@@ -347,13 +420,7 @@ class NodeProcess:
             self._partial = bytearray()
             self._silence(f"a stdout line longer than {LINE_LIMIT} bytes")
 
-    def _silence(self, why: str, line: str = "", error: str = "") -> None:
-        self.silenced = why
-        diagnostics = getattr(self.network, "diagnostics", None)
-        if diagnostics is not None and line:
-            return diagnostics.bad_line(self.id, line, error)
-        self.log(f"WARN node {self.id} printed a line Maelstrom rejects: {why}. "
-                 f"As in Maelstrom, nothing more is read from {self.id}'s stdout for the rest of the run.")
+    def _stop_reading(self) -> None:
         pipe = self.proc._transport.get_pipe_transport(1) if self.proc else None
         if pipe is not None:
             pipe.pause_reading()   # the node blocks once the pipe is full, as in Maelstrom
@@ -376,18 +443,6 @@ class NodeProcess:
                     pass    # a full disk must not stop the node's stderr from being drained
                 self.log(f"[{self.id} stderr] {raw.decode('utf-8', errors='replace').rstrip()}")
 
-    @property
-    def stderr_tail(self) -> list[str]:
-        """The last lines the node wrote on stderr, from its log."""
-        try:
-            with open(self.log_path, "rb") as f:
-                size = f.seek(0, os.SEEK_END)
-                f.seek(max(0, size - TAIL_BYTES))
-                lines = f.read().decode("utf-8", errors="replace").splitlines()
-        except OSError:
-            return []
-        return lines[1 if size > TAIL_BYTES else 0:][-TAIL_LINES:]
-
     async def exited(self) -> int:
         """The node's exit status, once the process itself has exited: a child left behind
         may keep its pipes open, so those say nothing."""
@@ -397,17 +452,20 @@ class NodeProcess:
         status = await self.exited()
         if not self.killed:
             self.exit_status = status
-            diagnostics = getattr(self.network, "diagnostics", None)
-            if diagnostics is None:
-                return self.log(f"WARN node {self.id} exited with status {status} during the run")
             if self._stderr_task:
                 await asyncio.wait([self._stderr_task], timeout=0.5)   # its last words
-            tail = self.stderr_tail
-            diagnostics.node_exited(self.id, status, tail[-1] if tail else None)
+            self._report_exit(status)
 
-    def crash_report(self) -> str:
-        tail = "\n".join(self.stderr_tail) or "(nothing on stderr)"
-        return f"node {self.id} exited with status {self.exit_status}; last lines of its stderr:\n{tail}"
+    async def end_stdin(self, wait_s: float) -> None:
+        """Close the node's stdin and give it ``wait_s`` to exit (most programs do, and
+        exiting flushes what they buffered); its last stdout lines are read meanwhile."""
+        self.killed = True   # this exit is ours, not the node's
+        self.proc.stdin.close()
+        try:
+            await asyncio.wait_for(self.exited(), wait_s)
+        except asyncio.TimeoutError:
+            pass
+        await asyncio.sleep(0.1)
 
     async def kill(self, table: ProcessTable | None = None) -> None:
         """SIGKILL the node, its process group and whatever it spawned (found in ``table``,

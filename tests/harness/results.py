@@ -94,6 +94,8 @@ def net(journal: Iterable[tuple[str, int, dict]], history: list[dict]) -> dict:
     parts = {name: {"send-count": 0, "recv-count": 0, "ids": set()}
              for name in ("all", "clients", "servers")}
     for event, _time, message in journal:
+        if event != "send" and event != "recv":
+            continue   # drops: Maelstrom journals none, so its statistics count none
         is_client = message["src"].startswith("c") or message["dest"].startswith("c")
         for name in ("all", "clients" if is_client else "servers"):
             part = parts[name]
@@ -127,6 +129,28 @@ def exceptions(history: list[dict]) -> dict:
     return {"valid?": True,
             "exceptions": [{"count": len(ops), "class": cls, "example": ops[0]}
                            for cls, ops in ranked]}
+
+
+def op_latency_ms(history: Iterable[dict]) -> dict:
+    """How long clients waited for their ``ok`` replies, invocation to completion, in ms:
+    the count and the quantiles 0.5, 0.99 and 1 as set-full picks them (docs/maelstrom.md
+    §6.5). Not a Maelstrom figure: the harness's own, for the footer and the run page."""
+    invoked: dict[Any, int] = {}
+    waits: list[int] = []
+    for op in history:
+        if not _is_client(op):
+            continue
+        if op["type"] == "invoke":
+            invoked[op["process"]] = op["time"]
+        elif op["process"] in invoked:
+            start = invoked.pop(op["process"])
+            if op["type"] == "ok":
+                waits.append(op["time"] - start)
+    if not waits:
+        return {"count": 0}
+    waits.sort()
+    pick = lambda q: round(waits[min(len(waits) - 1, int(len(waits) * q))] / 1e6, 3)
+    return {"count": len(waits), "p50": pick(0.5), "p99": pick(0.99), "max": pick(1)}
 
 
 def compose(history: list[dict], journal: Iterable[tuple[str, int, dict]], opts: Options,

@@ -18,20 +18,20 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 from . import footer
 from . import results as results_mod
 from . import store
 from .client import ClientIds, NetClient
-from .clock import Clock
 from .diagnostics import Diagnostics
-from .edn import dumps as edn_dumps
 from .errors import RPCError, RPCTimeout
+from .explain import explain_run
 from .interpreter import RECOVERY_S, Interpreter
 from .network import Latency, Network, lateness_warning
 from .options import Options
-from .event_loop import precise_event_loop
-from .process import NodeProcess, ProcessTable
+from .hosting import RealTime
+from .process import NodeHost
 from .services import make_services
 from .workloads import WORKLOAD_NAMES
 from .workloads import load as load_workload
@@ -113,17 +113,21 @@ def _quantiles_ms(samples: list[float]) -> dict:
 
 
 class Run:
-    def __init__(self, opts: Options, console: Console):
+    def __init__(self, opts: Options, console: Console, hosting=None, store_base: Path = Path("store"),
+                 pictures: bool = True):
         self.opts = opts
         self.console = console
         self.log = console.log
+        self.hosting = hosting or RealTime()
+        self.store_base = store_base
+        self.pictures = pictures
         self.seed = opts.seed if opts.seed is not None else random.randrange(2**31)
         rng = random.Random(self.seed)
         # Independent streams, so that e.g. a different latency draw does not shift the op mix.
-        self.rng_net, self.rng_gen, self.rng_nemesis, self.rng_services = (
-            random.Random(rng.random()) for _ in range(4))
-        self.clock = Clock()
-        self.nodes: dict[str, NodeProcess] = {}
+        self.rng_net, self.rng_gen, self.rng_nemesis, self.rng_services, self.rng_nodes = (
+            random.Random(rng.random()) for _ in range(5))
+        self.clock = self.hosting.clock
+        self.nodes: dict[str, NodeHost] = {}
         self.setup_clients: list[NetClient] = []
         self.interpreter: Interpreter | None = None
         self.network: Network | None = None
@@ -131,16 +135,32 @@ class Run:
         self.run_dir: Path | None = None
         self.workdir = tempfile.mkdtemp(prefix="glomers-nodes-")
         self.stopped_by: signal.Signals | None = None   # SIGTERM or SIGHUP received
-        self.diagnostics = Diagnostics(console.log)
+        self.diagnostics = Diagnostics(console.log, self.clock.monotonic)
 
     # --- the whole run ------------------------------------------------------------------
+    def carry_out(self) -> tuple[dict | None, int | None]:
+        """The whole run on its own event loop: (results, None), or (None, exit code) if it
+        could not be carried out. Every node is stopped before this returns."""
+        # The history and journal grow to millions of objects; a full garbage collection
+        # over them stalls the event loop for up to ~150 ms, delaying deliveries. A run
+        # makes few reference cycles, so collection waits until it is over.
+        gc.disable()
+        try:
+            with self.hosting.session(self.rng_nodes):
+                with asyncio.Runner(loop_factory=self.hosting.new_loop) as runner:
+                    return runner.run(self.execute())
+        finally:
+            gc.enable()
+            self.console.close()
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
     async def execute(self) -> tuple[dict | None, int]:
         opts = self.opts
-        self.run_dir = store.new_run_dir(opts.workload)
+        self.run_dir = store.new_run_dir(opts.workload, self.store_base)
         self.console.open(self.run_dir / "jepsen.log")
         (self.run_dir / "test.json").write_text(json.dumps({"argv": opts.argv, "seed": self.seed,
                                                             "challenge": footer.challenge_from_env()}))
-        self.log(f"Running {opts.workload} on {len(opts.nodes)} node(s) with the local harness "
+        self.log(f"Running {opts.workload} on {len(opts.nodes)} node(s) with {self.hosting.harness} "
                  f"(seed {self.seed}); store: {self.run_dir}")
         workload = load_workload(opts.workload)(opts, self.rng_gen)
         self.network = Network(Latency(opts.latency, opts.latency_dist, self.rng_net), self.clock,
@@ -187,19 +207,20 @@ class Run:
     # --- setup ----------------------------------------------------------------------------
     async def _setup_db(self) -> None:
         opts, net = self.opts, self.network
+        refusal = self.hosting.refusal(opts)
+        if refusal:
+            raise Aborted(refusal)
         binary = os.path.realpath(opts.bin)
-        if not os.path.isfile(binary):
-            raise Aborted(f"--bin {opts.bin} does not exist or is not a file")
-        if not os.access(binary, os.X_OK):
-            raise Aborted(f"--bin {opts.bin} is not executable (chmod +x it and give it a shebang line)")
+        self.diagnostics.binary, self.diagnostics.latency_ms = binary, opts.latency
+        self.diagnostics.previous_output = lambda node: getattr(self.nodes.get(node), "previous_output", None)
         for name, service in make_services(self.rng_services).items():
             net.register(name, self._service_handler(name, service))
         logs = self.run_dir / "node-logs"
         logs.mkdir(exist_ok=True)
         # Every id is registered before any node starts, so early sends never hit a gap.
         for node_id in opts.nodes:
-            proc = NodeProcess(node_id, [binary, *opts.bin_args], self.workdir,
-                               logs / f"{node_id}.log", net, self.log, opts.log_stderr)
+            proc = self.hosting.host(node_id, [binary, *opts.bin_args], self.workdir,
+                                     logs / f"{node_id}.log", net, self.log, opts.log_stderr)
             self.nodes[node_id] = proc
             net.register(node_id, proc.deliver, proc.flush)
         for proc in self.nodes.values():
@@ -222,10 +243,11 @@ class Run:
         try:
             done, _ = await asyncio.wait({rpc, exited}, timeout=SILENT_STDOUT_WARNING_S,
                                          return_when=asyncio.FIRST_COMPLETED)
-            if not done and not self._wrote_stdout(node_id):
-                self.diagnostics.report("nothing-on-stdout", node_id,
-                                        f"has written nothing on stdout {SILENT_STDOUT_WARNING_S:g} s after "
-                                        f"init; if it has answered, the answer is stuck in its output buffer")
+            if not done and not proc.silenced and not self._wrote_stdout(node_id):
+                # Too early to tell a buffered reply from a node that ignores init: the init
+                # timeout's flush probe tells them apart (a rejected stdout needs neither).
+                self.log(f"WARN {node_id}: no init_ok yet {SILENT_STDOUT_WARNING_S:g} s after init: not flushed, "
+                         f"or init not handled (the {INIT_TIMEOUT_S:g} s init timeout will say which)")
             await asyncio.wait({rpc, exited}, return_when=asyncio.FIRST_COMPLETED)
             if not rpc.done():
                 rpc.cancel()
@@ -249,17 +271,11 @@ class Run:
     def _wrote_stdout(self, node_id: str) -> bool:
         return any(msg["src"] == node_id for _, _, msg in self.network.journal)
 
-    async def _probe_flush(self, proc: NodeProcess) -> str:
+    async def _probe_flush(self, proc: NodeHost) -> str:
         """Why a node that wrote nothing at all was silent. Closing its stdin makes most
         programs exit, and exiting flushes their buffers: a reply that appears then was
         waiting for a flush."""
-        proc.killed = True   # this exit is ours, not the node's
-        proc.proc.stdin.close()
-        try:
-            await asyncio.wait_for(proc.exited(), FLUSH_PROBE_S)
-        except asyncio.TimeoutError:
-            pass
-        await asyncio.sleep(0.1)   # let its last stdout lines be read
+        await proc.end_stdin(FLUSH_PROBE_S)
         if self._wrote_stdout(proc.id):
             kind, what = "nothing-on-stdout", "wrote its reply to init only when its stdin was closed: " \
                                               "the reply sat in its output buffer"
@@ -268,7 +284,7 @@ class Run:
         self.diagnostics.report(kind, proc.id, what)
         return f"; it {what}. Fix: {self.diagnostics.mistakes[(kind, proc.id)].fix}"
 
-    def _node_problem(self, proc: NodeProcess, what: str) -> str:
+    def _node_problem(self, proc: NodeHost, what: str) -> str:
         parts = [what]
         if proc.exit_status is not None:
             parts.append(f"it exited with status {proc.exit_status}")
@@ -318,14 +334,15 @@ class Run:
         if self.network is not None:
             self.network.heal()
         if self.nodes:
-            table = await asyncio.to_thread(ProcessTable)
-            await asyncio.gather(*(p.kill(table) for p in self.nodes.values()), return_exceptions=True)
+            await self.hosting.stop(list(self.nodes.values()))
         if self.network is not None:
             await self.network.close()
         shutil.rmtree(self.workdir, ignore_errors=True)
         crashed = [p for p in self.nodes.values() if p.exit_status is not None]
         if crashed:
-            raise Aborted("\n".join(p.crash_report() for p in crashed))
+            causes = [f"node {m.node} {m.example}. Fix: {m.fix}" for m in self.diagnostics.mistakes.values()
+                      if m.kind == "crlf-shebang"]
+            raise Aborted("\n".join(causes[:1] + [p.crash_report() for p in crashed]))
 
     # --- progress -----------------------------------------------------------------------
     async def _status_loop(self) -> None:
@@ -355,8 +372,9 @@ class Run:
         history = self.interpreter.history
         workload_result = results_mod.safely(lambda: workload.check(history))
         silenced = {p.id: p.silenced for p in self.nodes.values() if p.silenced}
-        harness = {"valid?": True, "seed": self.seed,
-                   "delivery-lateness-ms": _quantiles_ms(self.network.lateness_s[:self.lateness_end])}
+        harness = {"valid?": True, "seed": self.seed, **self.hosting.results_facts,
+                   "delivery-lateness-ms": _quantiles_ms(self.network.lateness_s[:self.lateness_end]),
+                   "op-latency-ms": results_mod.op_latency_ms(history)}
         warning = lateness_warning(harness["delivery-lateness-ms"])
         if warning:
             harness["lateness-warning"] = warning
@@ -366,7 +384,14 @@ class Run:
         if self.diagnostics.mistakes:
             harness["mistakes"] = self.diagnostics.summary()
         res = results_mod.compose(history, self.network.journal, self.opts, workload_result, harness)
+        store.write_results(self.run_dir, res)   # what the explanation reads, should it fail
+        explain_run(self.run_dir, res, self.opts, workload, footer.challenge_from_env())
         store.write_results(self.run_dir, res)
+        if self.pictures:
+            self.draw_pictures()
+        return res
+
+    def draw_pictures(self) -> None:
         try:
             from .visuals import render_all
             render_all(self.run_dir)
@@ -374,7 +399,6 @@ class Run:
             pass
         except Exception as e:
             self.log(f"WARN could not draw the run's pictures: {e!r}")
-        return res
 
 
 def _print_and_keep(run_dir: Path, text: str) -> None:
@@ -388,8 +412,9 @@ def _print_and_keep(run_dir: Path, text: str) -> None:
         pass   # the console already has it
 
 
-def run_tests(opts: Options) -> int:
-    """Run the test ``--test-count`` times; the first run that is not valid decides the exit code."""
+def run_tests(opts: Options, new_hosting: Callable[[], object] = RealTime) -> int:
+    """Run the test ``--test-count`` times, each on a hosting from ``new_hosting``; the first
+    run that is not valid decides the exit code."""
     try:
         load_workload(opts.workload)
     except NotImplementedError as e:
@@ -397,31 +422,20 @@ def run_tests(opts: Options) -> int:
         return 255
     for i in range(opts.test_count):
         console = Console()
-        run = Run(opts, console)
-        # The history and journal grow to millions of objects; a full garbage collection
-        # over them stalls the event loop for up to ~150 ms, delaying deliveries. A run
-        # makes few reference cycles, so collection waits until it is over.
-        gc.disable()
+        run = Run(opts, console, new_hosting())
         try:
-            with asyncio.Runner(loop_factory=precise_event_loop) as runner:
-                results, code = runner.run(run.execute())
+            results, code = run.carry_out()
         except (KeyboardInterrupt, asyncio.CancelledError):
             console.log("Interrupted; every node process was killed.")
             return 128 + (run.stopped_by or signal.SIGINT)
         except OSError as e:   # the harness's own failure (its store), never the node's
             print(f"Test aborted: the harness failed, not the node: {e}", flush=True)
             return 255
-        finally:
-            gc.enable()
-            console.close()
-            shutil.rmtree(run.workdir, ignore_errors=True)
         if results is None:
             if run.run_dir is not None:
                 _print_and_keep(run.run_dir, "\n".join(footer.where(run.run_dir)))
             return code
-        _print_and_keep(run.run_dir, "\n".join([
-            edn_dumps(results), "", results_mod.verdict_line(results["valid?"]), "",
-            *footer.lines(results, run.run_dir, footer.challenge_from_env())]))
+        _print_and_keep(run.run_dir, "\n".join(footer.closing_lines(results, run.run_dir, footer.challenge_from_env())))
         code = results_mod.exit_code(results["valid?"])
         if code != 0:
             return code

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import math
 import mimetypes
 import os
 import shlex
@@ -31,6 +32,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from . import footer
+from .explain import EXPLANATION_FILE
 from .store import read_aborted
 
 # Validity -> (label, colour), Maelstrom's blue/orange/pink.
@@ -84,17 +86,27 @@ class Run:
         return argv[argv.index("--bin") + 1] if "--bin" in argv[:-1] else ""
 
     @property
-    def flags(self) -> str:
-        """The command line without --bin and the workload, which have their own columns."""
-        argv, kept, skip = self.argv, [], False
-        for i, arg in enumerate(argv):
+    def flags(self) -> list[str]:
+        """The command line without --bin and the workload, which have their own columns, one
+        entry per option with its values (``--node-count 5``), so that a line never breaks
+        between an option and its value."""
+        argv, groups, skip = self.argv, [], False
+        for arg in argv:
             if skip:
                 skip = False
             elif arg in ("--bin", "-w", "--workload"):
                 skip = True
+            elif arg.startswith("-") or not groups:
+                groups.append([arg])
             else:
-                kept.append(arg)
-        return shlex.join(kept)
+                groups[-1].append(arg)
+        return [shlex.join(group) for group in groups]
+
+    @property
+    def challenge(self) -> str | None:
+        """The challenge ``make test-chX`` ran, if that is how the run was started."""
+        challenge = self.test.get("challenge")
+        return challenge if isinstance(challenge, str) and challenge else None
 
     @property
     def mistakes(self) -> list[dict]:
@@ -163,11 +175,34 @@ def find_runs(store: Path) -> list[Run]:
     return sorted(runs, key=lambda r: r.sort_key, reverse=True)
 
 
-def figure(value: Any, unit: str = "", digits: int | None = 2) -> str:
-    """A number for a table cell; ``digits=None`` shows it exactly as stored."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+def figure(value: Any, unit: str = "", digits: int = 2) -> str:
+    """A number for a table cell, rounded to ``digits`` decimals, thousands separated."""
+    if not _is_number(value):
         return "–"
-    return f"{value}{unit}" if digits is None else f"{value:.{digits}f}{unit}"
+    return f"{value:,.{digits}f}{unit}"
+
+
+def milliseconds(value: Any) -> str:
+    """A latency: whole milliseconds, or two decimals below 10 ms where whole ones say 0."""
+    return figure(value, " ms", 2 if _is_number(value) and abs(value) < 10 else 0)
+
+
+def median_and_max(median: Any, most: Any) -> str:
+    """``69 / 98 ms``, or – when the run has no such figures."""
+    if not (_is_number(median) and _is_number(most)):
+        return "–"
+    return f"{milliseconds(median)[:-3]} / {milliseconds(most)}"
+
+
+def fraction(value: Any) -> str:
+    """A fraction such as availability, rounded *down* to four decimals: 0.99996 is not 1."""
+    if not _is_number(value):
+        return "–"
+    return f"{math.floor(value * 10_000) / 10_000:.4f}"
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 PAGE_CSS = """
@@ -176,16 +211,23 @@ table { border-collapse: collapse; }
 th, td { padding: 4px 10px; text-align: left; vertical-align: top; }
 th { border-bottom: 2px solid #999; }
 tr.run td { border-bottom: 1px solid #ddd; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.when { white-space: nowrap; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 3px; color: #111; font-weight: bold; }
 td.verdict { border-left: 6px solid; }
 a { color: #1a64c0; }
 .files a { margin-right: 8px; white-space: nowrap; }
 td.flags, pre { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 90%; }
+td.flags .flag { white-space: nowrap; }
 pre { white-space: pre-wrap; background: rgba(127,127,127,.12); padding: 8px; }
 .reason { color: #a33; }
+dl.terms dt { font-weight: bold; margin-top: 4px; }
+dl.terms dd { margin-left: 16px; max-width: 60em; }
 h1 .badge { font-size: 70%; vertical-align: middle; }
 img.picture { max-width: 100%; border: 1px solid rgba(127,127,127,.3); margin: 8px 0; }
+section.explanation { border-left: 4px solid #feb5da; padding-left: 14px; }
+table.explain td, table.explain th { border-bottom: 1px solid rgba(127,127,127,.25); font-size: 90%; }
+figure { margin: 8px 0; } figcaption { color: #777; font-size: 85%; }
 @media (prefers-color-scheme: dark) {
   body { background: #17191d; color: #ddd; }
   tr.run td { border-bottom-color: #333; }
@@ -214,32 +256,36 @@ def index_page(store: Path) -> bytes:
         when = run.started.strftime("%Y-%m-%d %H:%M:%S") if run.started else shown(run.path.name)
         reason = dig(run.aborted, "reason")
         why = f'<br><span class="reason">{shown(first_line(str(reason)))}</span>' if reason else ""
+        flags = " ".join(f'<span class="flag">{shown(flag)}</span>' for flag in run.flags)
         rows.append(
             f'<tr class="run {label}"><td class="verdict" style="border-left-color:{colour}">'
             f'<span class="badge" style="background:{colour}">{label}</span></td>'
-            f'<td><a href="{base}">{html.escape(when)}</a></td>'
+            f'<td class="when"><a href="{base}">{html.escape(when)}</a></td>'
+            f"<td>{shown(run.challenge or '–')}</td>"
             f"<td>{shown(run.path.parts[0])}</td>"
             f'<td title="{shown(run.node)}">{shown("/".join(run.node.split("/")[-2:])) or "–"}</td>'
-            f'<td class="flags">{shown(run.flags)}{why}</td>'
+            f'<td class="flags">{flags}{why}</td>'
             f'<td class="num">{run.node_count or "–"}</td>'
             f'<td class="num">{figure(dig(run.results, "net", "servers", "msgs-per-op"))}</td>'
-            f'<td class="num">{figure(dig(stable, "0.5"), " ms", 0)}</td>'
-            f'<td class="num">{figure(dig(stable, "1"), " ms", 0)}</td>'
-            f'<td class="num">{figure(dig(run.results, "availability", "ok-fraction"), "", None)}</td>'
+            f'<td class="num">{median_and_max(dig(stable, "0.5"), dig(stable, "1"))}</td>'
+            f'<td class="num">{milliseconds(dig(run.results, "harness", "op-latency-ms", "p50"))}</td>'
+            f'<td class="num">{fraction(dig(run.results, "availability", "ok-fraction"))}</td>'
             f'<td class="files">{links}</td></tr>')
-    table = ("<table><tr><th>validity</th><th>started</th><th>workload</th><th>node</th><th>flags</th>"
-             "<th>nodes</th><th>servers msgs/op</th><th>stable latency median</th><th>stable latency max</th>"
-             "<th>ok fraction</th><th>pictures and verdict</th></tr>\n" + "\n".join(rows) + "</table>")
+    table = ("<table><tr><th>validity</th><th>started</th><th>challenge</th><th>workload</th><th>node</th>"
+             "<th>flags</th><th>nodes</th><th>servers msgs/op</th><th>stable latency median / max</th>"
+             "<th>request latency median</th><th>availability</th>"
+             "<th>pictures and verdict</th></tr>\n" + "\n".join(rows) + "</table>")
     plural = "" if len(runs) == 1 else "s"
     intro = (f"<h1>Test runs in {html.escape(str(store))}</h1><p>{len(runs)} run{plural}, newest first. "
-             "Figures missing from a run's results are shown as –.</p>")
+             "Figures are rounded (availability down, so that only a run with every op ok shows 1); "
+             "a run's page has them exactly. A figure the run does not have is shown as –.</p>")
     return page("Test runs", intro + (table if runs else "<p>No runs stored yet.</p>"))
 
 
 def listing_page(store: Path, directory: Path) -> bytes:
     """A directory under the store (``store`` resolved): a run's page, or its entries."""
     if (directory / "test.json").is_file() or (directory / "results.json").is_file():
-        return run_page(read_run(store, directory))
+        return run_page(read_run(store, directory), directory)
     rel = directory.relative_to(store).as_posix()
     entries = sorted(directory.iterdir(), key=lambda p: p.name)
     items = "\n".join(f'<li><a href="{link(p.name)}{"/" if p.is_dir() else ""}">'
@@ -247,8 +293,9 @@ def listing_page(store: Path, directory: Path) -> bytes:
     return page(rel, f'<p><a href="/">all runs</a></p><h1>{shown(rel)}/</h1><ul>{items}</ul>')
 
 
-def run_page(run: Run) -> bytes:
-    """One run: verdict, judged figures, command line and node, why it ended, pictures, files."""
+def run_page(run: Run, directory: Path | None = None) -> bytes:
+    """One run: verdict, judged figures, why it failed, command line and node, why it ended,
+    pictures, files."""
     label, colour = VALIDITY[run.validity]
     rel = shown(run.path.as_posix())
     parts = [f'<p><a href="/">all runs</a></p>',
@@ -258,14 +305,19 @@ def run_page(run: Run) -> bytes:
     reason = dig(run.aborted, "reason")
     if reason:
         parts.append(f'<h2>Why it ended</h2><pre class="reason">{shown(str(reason))}</pre>')
-    challenge = run.test.get("challenge")
-    challenge = challenge if isinstance(challenge, str) else None
+    challenge = run.challenge
     if run.results is not None:
         table = footer.rows(run.results, challenge)
         cells = "".join(f"<tr><td>{html.escape(a)}</td><td class=\"num\">{html.escape(b)}</td>"
                         f"<td>{html.escape(c)}</td></tr>" for a, b, c in table)
+        shown_text = " ".join(f"{label} {value}" for label, value, _ in table)
+        terms = "".join(f"<dt>{html.escape(term)}</dt><dd>{html.escape(meaning)}</dd>"
+                        for term, meaning in footer.TERMS if term in shown_text)
         parts.append(f"<h2>{html.escape(footer.heading(challenge).rstrip(':'))}</h2>"
-                     f'<table class="figures">{cells}</table>')
+                     f'<table class="figures">{cells}</table>' + (f'<dl class="terms">{terms}</dl>' if terms else ""))
+    explanation = read_explanation(directory) if directory is not None else None
+    if explanation:
+        parts.append(explanation)
     if run.argv:
         parts.append(f"<h2>Command line</h2><p>node: <code>{shown(run.node)}</code>, seed "
                      f"{shown(str(run.test.get('seed')))}</p>"
@@ -280,6 +332,14 @@ def run_page(run: Run) -> bytes:
     items = "".join(f'<li><a href="{link(n)}">{shown(n)}</a></li>' for n in run.files)
     parts.append(f"<h2>Files</h2><ul>{items}</ul>")
     return page(f"{label}: {run.path.as_posix()}", "\n".join(parts))
+
+
+def read_explanation(directory: Path) -> str | None:
+    """The run page's "Why" section, which the harness wrote (tests/harness/explain.py)."""
+    try:
+        return (directory / EXPLANATION_FILE).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
 
 
 def url_path(target: str) -> str:

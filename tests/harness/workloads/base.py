@@ -16,10 +16,13 @@ Validity values are ``True``, ``False`` or the string ``"unknown"``.
 from __future__ import annotations
 
 import random
-from typing import Any, Awaitable, Callable, Iterator, Protocol
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterator, Protocol
 
 from ..errors import RPCError, RPCTimeout
 from ..options import Options
+
+if TYPE_CHECKING:
+    from ..explain import Context, Part
 
 
 class Client(Protocol):
@@ -89,6 +92,12 @@ class Workload:
     def check(self, history: list[dict]) -> dict:
         """The workload checker over the whole history (nemesis ops included)."""
         raise NotImplementedError
+
+    def explain(self, ctx: "Context") -> "Part | list[Part] | None":
+        """Why this workload's checker found the run invalid or unknown (or, when it misses
+        its challenge's latency limits, slow), from the stored run (tests/harness/explain.py).
+        None: nothing to add to the checker's own result."""
+        return None
 
 
 async def with_errors(idempotent: bool, value: Any, call: Callable[[], Awaitable[dict]]) -> dict:

@@ -10,6 +10,7 @@ from ..schema import check_response, is_array
 from ..topology import topology
 from .base import Workload, with_errors
 from .set_full import check_set_full
+from .set_full_explain import explain_set_full
 
 # Broadcast RPCs are safe to retry only when they read.
 IDEMPOTENT = frozenset({"read"})
@@ -49,6 +50,9 @@ class Broadcast(Workload):
 
     def check(self, history: list[dict]) -> dict:
         return check_set_full(history, add_f="broadcast")
+
+    def explain(self, ctx):
+        return explain_set_full(ctx, "broadcast")
 
 
 WORKLOAD = Broadcast

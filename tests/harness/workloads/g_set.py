@@ -11,6 +11,7 @@ from typing import Iterator
 from ..schema import check_response, is_array
 from .base import Workload
 from .set_full import check_set_full
+from .set_full_explain import explain_set_full
 
 
 class GSet(Workload):
@@ -43,6 +44,9 @@ class GSet(Workload):
 
     def check(self, history: list[dict]) -> dict:
         return check_set_full(history)
+
+    def explain(self, ctx):
+        return explain_set_full(ctx, "add")
 
 
 WORKLOAD = GSet

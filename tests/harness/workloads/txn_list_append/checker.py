@@ -219,6 +219,10 @@ class VersionOrder:
                     last = v[-1] if v else INIT
                     self.readers[k][INIT if last in _NIL_OR_FALSE else last].append(t)
 
+    def placed(self, k: Hashable, e: Hashable) -> bool:
+        """Whether some read shows ``e``, so that its place in ``k``'s order is known."""
+        return e in self.position.get(k, {})
+
     def previous(self, k: Hashable, e: Hashable) -> Hashable:
         """The element appended just before ``e`` to ``k``; for an element never read, the
         last one ever read. INIT if there is none."""
@@ -409,9 +413,17 @@ class AppendCycleExplainer(CycleExplainer):
                 return (f"ww({key})", f"{bn} appended {_text(v)} after {an} appended "
                         f"{_text(prev)} to {key}")
             if rel == RW and ta in vo.readers[k].get(prev, ()):
-                if prev is INIT:
+                if prev is INIT and vo.placed(k, v):
                     return (f"rw({key})", f"{an} observed the initial (nil) state of {key}, "
-                            f"which {bn} created by appending {_text(v)}")
+                            f"before {bn} created {key} by appending {_text(v)}")
+                if prev is INIT:
+                    # Elle says "created" here too, but an append no read shows is known
+                    # only to follow the initial state: two such appends cannot both
+                    # have created the key.
+                    return (f"rw({key})", f"{an} observed the initial (nil) state of {key}, "
+                            f"so it did not observe {bn}'s append of {_text(v)} to {key} "
+                            f"(no read shows {_text(v)}: it is known only to follow that "
+                            f"state)")
                 return f"rw({key})", f"{an} did not observe {bn}'s append of {_text(v)} to {key}"
         return None
 

@@ -1,0 +1,119 @@
+"""An asyncio event loop on a virtual clock: waiting costs nothing.
+
+asyncio asks its selector to wait for I/O until the next timer is due. Here the selector
+still looks at the real descriptors (the loop's own self-pipe, through which Ctrl-C and
+SIGTERM arrive), but without waiting: if nothing is ready it moves the virtual clock forward
+by the whole timeout and returns, and the loop, whose ``time()`` reads that clock, finds the
+timer due. So a 20-second test takes only as long as its callbacks take to run, and two
+runs that schedule the same callbacks run them in the same order at the same virtual times.
+
+Each callback carries the context it was scheduled in (asyncio copies it into every handle
+and task), so a handle can say which simulated node it belongs to. `VirtualTimeLoop.take`
+lifts a node's pending handles out of the loop (to freeze a paused node or drop a killed
+one's) and `put_back` returns them, due when they were due.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import heapq
+import itertools
+import math
+import selectors
+from collections import deque
+from typing import Any
+
+
+class VirtualClock:
+    """Nanoseconds of virtual time; only the loop moves it, and only forward."""
+
+    def __init__(self) -> None:
+        self.now_ns = 0
+
+    def ns(self) -> int:
+        return self.now_ns
+
+
+class _AdvancingSelector(selectors.DefaultSelector):
+    """Polls the real descriptors without waiting; a wait with nothing ready becomes a jump
+    of the virtual clock."""
+
+    def __init__(self, clock: VirtualClock) -> None:
+        super().__init__()
+        self.clock = clock
+
+    def select(self, timeout: float | None = None) -> list:
+        if timeout is None:
+            # No timer at all: only another thread or a signal can wake the loop. The
+            # harness always has a timer running, so this is not reached in a simulation.
+            return super().select(None)
+        ready = super().select(0)
+        if not ready and timeout > 0:
+            self.clock.now_ns += max(1, math.ceil(timeout * 1e9))
+        return ready
+
+
+class _Timer(asyncio.TimerHandle):
+    """A timer that comes after every timer set before it for the same time. asyncio's own
+    order for equal times is the heap's, an accident of its layout; on a virtual clock
+    equal times are common (a node's timers, messages due in the same millisecond)."""
+
+    __slots__ = ("_seq",)
+
+    def __lt__(self, other: _Timer) -> bool:
+        return self._when < other._when or (self._when == other._when and self._seq < other._seq)
+
+
+class VirtualTimeLoop(asyncio.SelectorEventLoop):
+    def __init__(self, clock: VirtualClock) -> None:
+        super().__init__(_AdvancingSelector(clock))
+        self.virtual_clock = clock
+        self._clock_resolution = 1e-9
+        self._timer_seq = itertools.count()
+
+    def time(self) -> float:
+        return self.virtual_clock.now_ns / 1e9
+
+    def call_at(self, when: float, callback, *args: Any, context=None) -> asyncio.TimerHandle:
+        self._check_closed()
+        timer = _Timer(when, callback, args, self, context)
+        timer._seq = next(self._timer_seq)
+        heapq.heappush(self._scheduled, timer)
+        timer._scheduled = True
+        return timer
+
+    # --- one owner's handles ------------------------------------------------------------
+    def take(self, var: contextvars.ContextVar, owner: Any) -> list[asyncio.Handle]:
+        """Remove every pending handle whose context has ``var`` set to ``owner``, in the
+        order they would have run; return them (see `put_back`)."""
+        mine_ready = [h for h in self._ready if _owner(h, var) is owner]
+        if mine_ready:
+            self._ready = deque(h for h in self._ready if _owner(h, var) is not owner)
+        mine_timers = [h for h in self._scheduled if _owner(h, var) is owner and not h._cancelled]
+        if mine_timers:
+            kept = [h for h in self._scheduled if _owner(h, var) is not owner]
+            heapq.heapify(kept)
+            self._scheduled = kept
+            self._timer_cancelled_count = sum(h._cancelled for h in kept)
+            for h in mine_timers:
+                h._scheduled = False
+            mine_timers.sort(key=lambda h: h._when)
+        return [h for h in mine_ready if not h._cancelled] + mine_timers
+
+    def put_back(self, handles: list[asyncio.Handle]) -> None:
+        """Schedule handles taken by `take` again: each runs when it was due, or at once if
+        that time has passed; one cancelled meanwhile does not run."""
+        now = self.time()
+        for h in handles:
+            if h._cancelled:
+                continue
+            if isinstance(h, asyncio.TimerHandle) and h._when > now:
+                h._scheduled = True
+                heapq.heappush(self._scheduled, h)
+            else:
+                self._ready.append(h)
+
+
+def _owner(handle: asyncio.Handle, var: contextvars.ContextVar) -> Any:
+    context = handle._context
+    return context.get(var) if context is not None else None

@@ -1,0 +1,322 @@
+"""Why a broadcast or g-set run lost values (or was slow): each value's whole path.
+
+For every lost value (the set-full checker's ``lost``): the op that added it and the node
+that acknowledged it, when; which nodes had it, since when and from whom; for each node that
+never had it, how many messages carrying it were sent there and what became of the last one
+(delivered, dropped by the partition in force, dropped because its receiver was down, or
+still in flight at the end); and the final reads that lacked it. For a run that misses its
+challenge's latency limits, the same for the slowest stable values: how long each took to
+reach the last node, and along which path. A small message diagram per value draws only
+the messages whose body carries it (tests/harness/tracing.py says how they are found).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from ..explain import Context, Part, esc, figure, latency_failed, names, para, plural, seconds, table
+from ..messages_svg import Window, messages_svg
+from ..plots import NS_PER_MS
+from ..tracing import Hop, Trace, Tracer, diagram_events
+
+TRACED_MAX = 2000        # lost values followed through the journal (the page lists them all)
+DIAGRAMS = 3             # per-value message diagrams drawn
+SLOWEST = 3              # slowest stable values explained when a latency limit is missed
+CONSOLE_VALUES = 3
+
+
+class Partitions:
+    """The partitions of a run's history, to say which one was in force at a moment."""
+
+    def __init__(self) -> None:
+        self.periods: list[list] = []     # [start ns, end ns or None, {receiver: [senders]}]
+
+    def see(self, op: dict) -> None:
+        if op.get("process") != "nemesis":
+            return
+        value = op.get("value")
+        if op.get("f") == "start-partition" and isinstance(value, list) and len(value) == 2 \
+                and isinstance(value[1], dict):
+            self.periods.append([op["time"], None, value[1]])
+        elif op.get("f") == "stop-partition" and value == "network-healed" and self.periods \
+                and self.periods[-1][1] is None:
+            self.periods[-1][1] = op["time"]
+
+    def period(self, hop: Hop) -> str:
+        """The partition that dropped ``hop``, as ``from … to …``."""
+        for start, end, grudge in reversed(self.periods):
+            if start <= (hop.at or 0) and hop.src in grudge.get(hop.dest, ()):
+                return f"from {seconds(start)} to {seconds(end) if end is not None else 'the end'}"
+        return "in force"
+
+    def cut(self, hop: Hop) -> str:
+        """Which partition dropped ``hop``, in a few words."""
+        return f"{hop.dest} did not hear {hop.src} in the partition {self.period(hop)}"
+
+
+def fate(hop: Hop, partitions: Partitions) -> str:
+    if hop.fate == "delivered":
+        return f"delivered at {seconds(hop.at)}"
+    if hop.fate == "dropped":
+        if hop.reason == "partition":
+            return f"dropped at {seconds(hop.at)}: {partitions.cut(hop)}"
+        if hop.reason == "receiver-down":
+            return f"dropped at {seconds(hop.at)}: {hop.dest} was down"
+        return f"dropped at {seconds(hop.at)} ({hop.reason})"
+    return "still in flight when the run ended"
+
+
+class FinalReads:
+    """Each client thread's last ok read (broadcast: its final? reads), reduced to which
+    traced values it held."""
+
+    def __init__(self, ctx: Context, traced: set) -> None:
+        self.ctx, self.traced = ctx, traced
+        self.concurrency = max(ctx.opts.concurrency, 1)
+        self.last: dict[int, dict] = {}
+        self.final_flagged = False
+
+    def see(self, op: dict) -> None:
+        if op.get("f") != "read" or op.get("type") != "ok" or not isinstance(op.get("process"), int):
+            return
+        flagged = bool(op.get("final?"))
+        if self.final_flagged and not flagged:
+            return
+        if flagged and not self.final_flagged:
+            self.final_flagged, self.last = True, {}
+        values = op.get("value") or []
+        held = {v for v in values if type(v) is int and v in self.traced}
+        self.last[op["process"] % self.concurrency] = {
+            "process": op["process"], "node": self.ctx.node_of(op["process"]), "time": op["time"], "held": held}
+
+    def lacking(self, value: Any) -> list[dict]:
+        return sorted((r for r in self.last.values() if value not in r["held"]), key=lambda r: r["time"])
+
+
+def read_history(ctx: Context, traced: set) -> tuple[dict, FinalReads, Partitions]:
+    """The add op of each traced value, the final reads and the partitions."""
+    adds: dict[Any, dict] = {}
+    invokes: dict[Any, dict] = {}
+    reads = FinalReads(ctx, traced)
+    partitions = Partitions()
+    for op in ctx.history():
+        partitions.see(op)
+        reads.see(op)
+        p = op.get("process")
+        if op.get("f") not in ("broadcast", "add") or p == "nemesis":
+            continue
+        if op["type"] == "invoke":
+            invokes[p] = op
+        else:
+            invoke = invokes.pop(p, None)
+            if invoke is not None and type(invoke.get("value")) is int and invoke["value"] in traced:
+                adds[invoke["value"]] = {"process": p, "node": ctx.node_of(p), "invoked": invoke["time"],
+                                         "type": op["type"], "completed": op["time"]}
+    return adds, reads, partitions
+
+
+def value_facts(value: int, trace: Trace, add: dict | None, lacking: list[dict],
+                nodes: list[str], partitions: Partitions) -> dict:
+    """What happened to one value, as data for results.json."""
+    had = sorted(trace.had.items(), key=lambda item: item[1][0])
+    missing = [n for n in nodes if n not in trace.had]
+    facts: dict[str, Any] = {"value": value}
+    if add:
+        facts["added"] = {**add, "acknowledged-by": trace.ack.src if trace.ack else None,
+                          "acknowledged-ns": trace.ack.sent if trace.ack else None}
+    facts["had"] = [{"node": n, "since-ns": t, "from": via.src if via else "client",
+                     **({"message": via.id} if via else {})} for n, (t, via) in had]
+    facts["never-had"] = [{"node": n, "messages-sent-there": trace.sent_to.get(n, 0),
+                           **({"last": _last(trace.last_to[n], partitions)} if n in trace.last_to else {})}
+                          for n in missing]
+    facts["messages"] = trace.carriers
+    facts["final-reads-lacking"] = [{"process": r["process"], "node": r["node"], "time-ns": r["time"]}
+                                    for r in lacking]
+    return facts
+
+
+def _last(hop: Hop, partitions: Partitions) -> dict:
+    last = {**hop.as_data(), "fate-text": fate(hop, partitions)}
+    if hop.reason == "partition":
+        last["partition"] = partitions.period(hop)
+    return last
+
+
+def _where_it_died(never: list[dict]) -> list[str]:
+    """The nodes that never had a value, grouped by what became of the last message there."""
+    groups: dict[str, list[str]] = {}
+    for n in never:
+        last = n.get("last")
+        if last is None:
+            key = "nothing carried it to {}"
+        elif last.get("reason") == "partition":
+            key = f"its last messages to {{}} were dropped by the partition {last['partition']}"
+        elif last.get("reason") == "receiver-down":
+            key = "its last messages to {} were dropped: the receiver was down"
+        elif last["fate"] == "in-flight":
+            key = "its messages to {} were still in flight when the run ended"
+        else:
+            key = f"its last messages to {{}} were {last['fate-text']}"
+        groups.setdefault(key, []).append(n["node"])
+    return [key.format(names(nodes)) for key, nodes in groups.items()]
+
+
+def brief(facts: dict) -> str:
+    """The console line of one value: where it got and where its messages died."""
+    parts = []
+    add = facts.get("added")
+    if add and add.get("acknowledged-by") and add.get("acknowledged-ns") is not None:
+        parts.append(f"acknowledged by {add['acknowledged-by']} at {seconds(add['acknowledged-ns'])}")
+    had = [h["node"] for h in facts["had"]]
+    parts.append(f"reached {names(had) if had else 'no node'}")
+    parts += _where_it_died(facts["never-had"])
+    return f"value {facts['value']}: " + "; ".join(parts)
+
+
+def sentence(facts: dict) -> str:
+    """One line a learner can follow: added where and when, where it got, where it died."""
+    value, parts = facts["value"], []
+    add = facts.get("added")
+    if add:
+        by = add.get("acknowledged-by")
+        if by and add.get("acknowledged-ns") is not None:
+            parts.append(f"acknowledged by {by} at {seconds(add['acknowledged-ns'])}")
+        else:
+            parts.append(f"added through {add['node']} at {seconds(add['invoked'])} ({add['type']})")
+    had = [h["node"] for h in facts["had"]]
+    parts.append(f"reached {names(had) if had else 'no node'}")
+    never = facts["never-had"]
+    if never:
+        sent = [n for n in never if n["messages-sent-there"]]
+        unsent = [n["node"] for n in never if not n["messages-sent-there"]]
+        for n in sent[:2]:
+            parts.append(f"{plural(n['messages-sent-there'], 'message')} carried it to {n['node']}, "
+                         f"the last {n['last']['fate-text']}")
+        if len(sent) > 2:
+            parts.append(f"likewise for {names([n['node'] for n in sent[2:]])}")
+        if unsent:
+            parts.append(f"no message carried it to {names(unsent)}")
+    lacking = facts["final-reads-lacking"]
+    if lacking:
+        parts.append(f"final reads lacking it: {names(sorted({str(r['node']) for r in lacking}))}")
+    return f"value {value}: " + "; ".join(parts)
+
+
+def patterns(all_facts: list[dict]) -> list[str]:
+    """What the lost values have in common, in a line or two."""
+    n = len(all_facts)
+    out = []
+    alone = sum(1 for f in all_facts if len(f["had"]) <= 1 and f["messages"] == 0)
+    if alone:
+        out.append(f"{alone} of the {n} never left the node that received it: no message carried it anywhere.")
+    last_fates: Counter = Counter()
+    for f in all_facts:
+        for never in f["never-had"]:
+            if "last" in never:
+                last = never["last"]
+                last_fates[(last["fate"], last.get("reason"))] += 1
+    dropped = sum(c for (fate_, reason), c in last_fates.items() if fate_ == "dropped" and reason == "partition")
+    if dropped:
+        affected = sum(1 for f in all_facts if any(nv.get("last", {}).get("reason") == "partition"
+                                                   for nv in f["never-had"]))
+        out.append(f"For {'all' if affected == n else f'{affected} of the'} {n}, the last message carrying it to a node that never had it "
+                   f"was dropped by a partition, and nothing carried it there afterwards, though the partition healed: "
+                   f"a value must be sent again until its receiver confirms it.")
+    down = sum(c for (fate_, reason), c in last_fates.items() if reason == "receiver-down")
+    if down:
+        out.append(f"{plural(down, 'last message')} to a missing node died because that node was down.")
+    return out
+
+
+def path_picture(ctx: Context, facts: dict, trace: Trace, kind: str) -> str:
+    events = diagram_events(trace)
+    title = (f"Value {facts['value']} ({kind}): only the messages that carried it — "
+             f"its add, the first message to reach each node, the last one to each node that never had it")
+    svg = messages_svg(events, window=Window(events), title=title)
+    return ctx.picture(f"explain-value-{facts['value']}.svg", svg)
+
+
+def slow_value(facts: dict, trace: Trace, stable_ms: Any) -> str:
+    had = sorted(trace.had.items(), key=lambda item: item[1][0])
+    if not had:
+        return f"value {facts['value']}: stable after {stable_ms} ms, but no message carrying it was found"
+    last_node, (last_at, _) = had[-1]
+    start = trace.ack.sent if trace.ack else had[0][1][0]
+    path = trace.path_to(last_node)
+    return (f"value {facts['value']}: stable {stable_ms} ms after it was known; it reached the last of "
+            f"{plural(len(had), 'node')}, {last_node}, {(last_at - start) / NS_PER_MS:,.0f} ms after its "
+            f"acknowledgement, along {' → '.join(path)} ({plural(len(path) - 1, 'hop')}); "
+            f"{plural(trace.carriers, 'message')} carried it in all")
+
+
+def explain_set_full(ctx: Context, add_type: str) -> list[Part]:
+    result = ctx.results.get("workload") or {}
+    lost = [v for v in result.get("lost") or [] if type(v) is int]
+    slow = [r for r in result.get("worst-stale") or [] if isinstance(r, dict)]
+    slow = slow[:SLOWEST] if latency_failed(ctx) else []
+    traced = set(lost[:TRACED_MAX]) | {r.get("element") for r in slow if type(r.get("element")) is int}
+    adds, reads, partitions = read_history(ctx, traced)
+    traces = Tracer(traced, add_type).run(ctx.journal())
+    nodes = list(ctx.opts.nodes)
+    parts: list[Part] = []
+    if result.get("lost-count"):
+        parts.append(_lost_part(ctx, result, lost, traces, adds, reads, partitions, nodes))
+    elif result.get("valid?") == "unknown" and not result.get("stable-count"):
+        line = (f"No value was ever seen by a read ({result.get('attempt-count', 0)} added, "
+                f"{result.get('never-read-count', 0)} never read): without a read that saw it, "
+                f"the checker cannot call any value stable.")
+        parts.append(Part("workload", "Nothing was ever read", [line], {"summary": line}))
+    if slow:
+        parts.append(_slow_part(ctx, slow, traces, adds, reads, partitions, nodes))
+    return parts
+
+
+def _lost_part(ctx, result, lost, traces, adds, reads, partitions, nodes) -> Part:
+    all_facts = [value_facts(v, traces[v], adds.get(v), reads.lacking(v), nodes, partitions)
+                 for v in lost if v in traces]
+    lacking_nodes = sorted({str(r["node"]) for f in all_facts for r in f["final-reads-lacking"]})
+    headline = (f"{result['lost-count']} of {result.get('attempt-count')} values were lost: known to exist "
+                f"(acknowledged, or seen by a read), then missing from every later read"
+                + (f", the final reads on {names(lacking_nodes)} included." if lacking_nodes else "."))
+    common = patterns(all_facts)
+    lines = [headline, *common[:2], *(brief(f) for f in all_facts[:CONSOLE_VALUES])]
+    if len(all_facts) > CONSOLE_VALUES:
+        lines.append(f"… {len(all_facts) - CONSOLE_VALUES} more on the run page")
+    page = para(headline) + "".join(para(c) for c in common)
+    for f in all_facts[:DIAGRAMS]:
+        name = path_picture(ctx, f, traces[f["value"]], "lost")
+        page += f"<h4>Value {esc(f['value'])}</h4>" + para(sentence(f)) + figure(name, f"value {f['value']}'s messages")
+    rows = [[f["value"],
+             f["added"]["acknowledged-by"] or f["added"]["node"] if f.get("added") else "?",
+             seconds(f["added"]["acknowledged-ns"] or f["added"]["invoked"]) if f.get("added") else "?",
+             ", ".join(h["node"] for h in f["had"]) or "–",
+             f["messages"],
+             "; ".join(f"{n['node']}: " + (n["last"]["fate-text"] if "last" in n else "never sent")
+                       for n in f["never-had"]) or "–",
+             ", ".join(sorted({str(r["node"]) for r in f["final-reads-lacking"]})) or "–"] for f in all_facts]
+    page += "<h4>Every lost value</h4>" + table(
+        ["value", "acknowledged by", "at", "nodes that had it", "messages carrying it",
+         "each node that never had it: the last message there", "final reads lacking it"], rows, limit=1000)
+    if len(lost) > len(all_facts):
+        page += para(f"Only the first {len(all_facts)} lost values were followed through the journal.")
+    data = {"summary": headline, "patterns": common, "lost": all_facts}
+    return Part("workload", "Lost values", lines, data, page)
+
+
+def _slow_part(ctx, slow, traces, adds, reads, partitions, nodes) -> Part:
+    lines, data, page = [], [], ""
+    for r in slow:
+        v = r.get("element")
+        trace = traces.get(v)
+        if trace is None:
+            continue
+        facts = value_facts(v, trace, adds.get(v), [], nodes, partitions)
+        facts["stable-latency-ms"] = r.get("stable-latency")
+        line = slow_value(facts, trace, r.get("stable-latency"))
+        lines.append(line)
+        data.append(facts)
+        name = path_picture(ctx, facts, trace, "slow")
+        page += f"<h4>Value {esc(v)}</h4>" + para(line) + figure(name, f"value {v}'s messages")
+    headline = (f"The slowest values to become stable (a read that missed it came this long after it was known):")
+    return Part("latency", "Slowest values", [headline, *lines],
+                {"summary": headline, "slowest": data}, para(headline) + page)
