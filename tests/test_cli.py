@@ -64,7 +64,7 @@ class BadFlags(unittest.TestCase):
             "negative rate": ["--bin", "x", "--rate", "-1"],
             "zero node count": ["--bin", "x", "--node-count", "0"],
             "fractional time limit": ["--bin", "x", "--time-limit", "2.5"],
-            "unknown nemesis": ["--bin", "x", "--nemesis", "kill"],
+            "unknown nemesis": ["--bin", "x", "--nemesis", "partition,crash"],
             "unknown workload": ["--bin", "x", "-w", "paxos"],
             "bad concurrency": ["--bin", "x", "--concurrency", "n2"],
             "bad latency dist": ["--bin", "x", "--latency-dist", "normal"],

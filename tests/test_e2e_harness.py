@@ -3,6 +3,7 @@ Maelstrom would give, quickly, and leaves no process behind."""
 from __future__ import annotations
 
 import contextlib
+import json
 import errno
 import io
 import os
@@ -50,6 +51,10 @@ class BrokenNodeVerdicts(unittest.TestCase):
         self.assertIs(run.results["workload"]["valid?"], False)
         self.assertTrue(run.results["workload"]["errors"])
         self.assertIn("Analysis invalid!", run.stdout)
+        wrong = run.results["explanation"]["workload"]["mismatches"][0]
+        self.assertEqual((wrong["node"], wrong["received"]["echo"]), ("n0", "not " + wrong["sent"]))
+        self.assertRegex(run.stdout, r"echoes came back different from what was sent\.\n"
+                                     r" +n0 answered 'Please echo \d+' with \{")
         self.assertNoOrphans(BROKEN + "echo_wrong.py")
 
     def test_ids_from_a_bare_counter_are_duplicated_across_nodes(self):
@@ -58,6 +63,9 @@ class BrokenNodeVerdicts(unittest.TestCase):
                           "--nemesis", "partition", "--seed", "2")
         self.assertEqual(run.returncode, 1, run.stderr)
         self.assertGreater(run.results["workload"]["duplicated-count"], 0)
+        first = run.results["explanation"]["workload"]["duplicates"][0]
+        self.assertGreater(len({r["node"] for r in first["received-by"]}), 1)
+        self.assertIn("Every duplicate came from different nodes", run.stdout)
 
     def test_a_broadcast_node_that_never_forwards_loses_values(self):
         # 3a's node is a single-node broadcast: on three nodes it keeps each value to itself.
@@ -65,6 +73,8 @@ class BrokenNodeVerdicts(unittest.TestCase):
                           "--node-count", "3", "--time-limit", "2", "--rate", "20", "--seed", "3")
         self.assertEqual(run.returncode, 1, run.stderr)
         self.assertGreater(run.results["workload"]["lost-count"], 0)
+        self.assertRegex(run.stdout, r"All \d+ never left the node that received them: no message carried them anywhere")
+        self.assertTrue(all(v["messages"] == 0 for v in run.results["explanation"]["workload"]["lost"]))
 
     def test_a_broadcast_node_that_never_retries_loses_values_in_partitions(self):
         # 3b's node forwards each value once and never again: right for 3b, lossy under partitions.
@@ -73,12 +83,23 @@ class BrokenNodeVerdicts(unittest.TestCase):
                           "--nemesis", "partition", "--nemesis-interval", "1", "--seed", "4")
         self.assertEqual(run.returncode, 1, run.stderr)
         self.assertGreater(run.results["workload"]["lost-count"], 0)
+        lost = run.results["explanation"]["workload"]["lost"]
+        self.assertEqual(len(lost), run.results["workload"]["lost-count"])
+        died = [n["last"] for v in lost for n in v["never-had"] if "last" in n]
+        self.assertTrue(died and all(last["reason"] == "partition" for last in died), lost[0])
+        self.assertRegex(run.stdout, r"value \d+: acknowledged by n\d at [\d.]+ s; reached [n\d, and]+; "
+                                     r"its last messages to [n\d, and]+ were dropped by the partition from")
+        self.assertTrue((run.store / "explanation.html").exists())
 
     def test_a_counter_that_only_counts_locally_reads_wrong_totals(self):
         run = run_harness("-w", "g-counter", "--bin", node(BROKEN + "counter_local.py"),
                           "--node-count", "3", "--time-limit", "2", "--rate", "50", "--seed", "5")
         self.assertEqual(run.returncode, 1, run.stderr)
         self.assertTrue(run.results["workload"]["errors"])
+        for read in run.results["explanation"]["workload"]["wrong-reads"]:
+            self.assertEqual(read["accounts-for"], [read["node"]])
+        self.assertRegex(run.stdout, r"n\d read \d+ at [\d.]+ s: exactly the adds acknowledged by n\d itself; "
+                                     r"missing those acknowledged by n\d and n\d")
 
     def test_a_node_that_crashes_mid_run_aborts_the_test_naming_it_and_its_stderr(self):
         run = run_harness("-w", "echo", "--bin", node(BROKEN + "crash_after_five.py"),
@@ -211,6 +232,10 @@ class Analyze(unittest.TestCase):
         run, again = self.run_then_analyze("echo_wrong.py", "1")
         self.assertEqual((run.returncode, again.returncode), (1, 1), again.stderr)
         self.assertIn("Analysis invalid!", again.stdout)
+        # The explanation comes from the stored run, so analyze gives the same one.
+        self.assertEqual(json.loads((run.store / "results.json").read_text())["explanation"],
+                         run.results["explanation"])
+        self.assertIn("\n".join(run.results["explanation"]["lines"]), again.stdout)
 
     def test_analyze_reports_an_aborted_run_as_aborted_never_valid(self):
         run, again = self.run_then_analyze("crash_after_five.py", "2")

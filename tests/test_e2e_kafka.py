@@ -55,6 +55,12 @@ class BrokenLogs(unittest.TestCase):
         self.assertEqual(run.returncode, 1, run.stdout[-3000:])
         self.assertIs(run.results["workload"]["valid?"], False)
         self.assertIn(error_type, run.results["workload"]["bad-error-types"])
+        explained = run.results["explanation"]["workload"]
+        self.assertIn(error_type, explained["error-types"])
+        lost = explained["lost"][0]
+        self.assertIsInstance(lost["sent"]["process"], int)      # its acknowledgement, found in the history
+        self.assertIn(f"key {lost['key']} offset {lost['offset']} (value {lost['value']}): acknowledged to process",
+                      run.stdout)
 
     def test_a_log_that_drops_acknowledged_sends_loses_writes(self):
         self.assertCaught("kafka_lose_send.py", "lost-write")

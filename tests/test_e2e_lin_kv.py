@@ -49,7 +49,14 @@ class WrongNodes(unittest.TestCase):
 
     def test_three_nodes_each_keeping_their_own_dict_are_not_linearizable(self):
         # A client reads what its own node was told and misses writes made through others.
-        self.assertNotLinearizable(lin_kv(LOCAL, 3, 5))
+        run = lin_kv(LOCAL, 3, 5)
+        self.assertNotLinearizable(run)
+        key = run.results["explanation"]["workload"]["keys"][0]
+        self.assertTrue(key["minimal"])
+        self.assertGreaterEqual(len(key["ops"]), 2)      # a read, and the write it should have seen
+        self.assertRegex(run.stdout, r"key 0: these \d operations cannot be linearized .*Every order real "
+                                     r"time allows fails; the furthest get to \(\d\) and find the register holding .*: can't ")
+        self.assertTrue((run.store / "explain-key-0.svg").exists())
 
     def test_a_proxy_to_seq_kv_is_not_linearizable(self):
         # seq-kv serves each node some state at least as new as the last one it saw, often

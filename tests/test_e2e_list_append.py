@@ -27,12 +27,20 @@ class ListAppend(HarnessTestCase):
         self.assertIs(result.results["valid?"], False)
         self.assertEqual(result.returncode, 1)
         self.assertIn("incompatible-order", result.results["workload"]["anomaly-types"])
+        anomalies = result.results["explanation"]["workload"]["anomalies"]
+        cycle = next(a["cycles"][0] for a in anomalies.values() if "cycles" in a)
+        self.assertTrue(cycle["steps"])
+        self.assertRegex(result.stdout, r"\n +(G0|G1c|G-single\S*|G2\S*): T1 -\S+-> T2")
+        self.assertIn(f"  {cycle['steps'][0]}", result.stdout)
+        self.assertTrue(list(result.store.glob("explain-G*.svg")))
 
     def test_reading_appends_of_failed_txns_is_G1a_under_read_committed(self):
         result = run(DIRTY, 1, 5, "--consistency-models", "read-committed")
         self.assertIsNotNone(result.results, result.details())
         self.assertIs(result.results["valid?"], False)
         self.assertIn("G1a", result.results["workload"]["anomaly-types"])
+        self.assertIn("G1a: aborted read: a transaction read a value written by a transaction that failed",
+                      result.stdout)
 
 
 if __name__ == "__main__":

@@ -209,6 +209,13 @@ class RunPage(RunsWithCommandLines):
     def test_shows_the_pictures_inline(self):
         self.assertIn('<img class="picture" src="latency.svg"', self.page(self.old))
 
+    def test_an_explained_run_shows_its_why_section_after_the_figures(self):
+        (self.mid / "explanation.html").write_text('<section class="explanation"><h2 id="why">Why it is invalid</h2>'
+                                                   '<p>3 of 3 final reads did not count every add.</p></section>')
+        page = self.page(self.mid)
+        self.assertIn("3 of 3 final reads did not count every add.", page)
+        self.assertLess(page.index("Why it is invalid"), page.index("Files"))
+
     def test_an_aborted_run_says_why_it_ended_and_the_mistakes_seen(self):
         page = self.page(self.aborted)
         self.assertIn("aborted", page)
@@ -236,6 +243,11 @@ class IndexRows(RunsWithCommandLines):
         page = self.get("/")[2].decode()
         self.assertIn('<tr class="run aborted"', page)
         self.assertIn("node n0 exited with status 3", self.row(self.aborted))
+
+    def test_an_invalid_row_gives_the_headline_of_its_explanation(self):
+        (self.mid / "results.json").write_text(json.dumps({"valid?": False, "explanation": {
+            "lines": ["Why it is invalid:", "  3 of 3 final reads did not count every acknowledged add.", "    n0 read 5"]}}))
+        self.assertIn("3 of 3 final reads did not count every acknowledged add.", self.row(self.mid))
 
     def test_availability_is_rounded_down_so_that_only_every_op_ok_shows_one(self):
         for stored, shown in ((0.99955, "0.9995"), (0.99999, "0.9999"), (1.0, "1.0000"), (0.875, "0.8750")):

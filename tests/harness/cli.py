@@ -11,6 +11,7 @@ import re
 import sys
 from pathlib import Path
 
+from .nemesis.combined import FAULTS
 from .options import Options
 
 WORKLOADS = ("broadcast", "echo", "g-counter", "g-set", "kafka", "lin-kv", "pn-counter",
@@ -79,10 +80,12 @@ def _availability(s: str):
 
 
 def _nemesis(s: str) -> list[str]:
+    """Maelstrom main's ``--nemesis``: a comma-separated set of partition, kill, pause."""
     faults = [f.strip() for f in s.split(",") if f.strip()]
     for f in faults:
-        if f != "partition":
-            raise argparse.ArgumentTypeError(f"unknown nemesis fault {f!r}; only 'partition' is supported")
+        if f not in FAULTS:
+            raise argparse.ArgumentTypeError(
+                f"unknown nemesis fault {f!r}: must be one of {', '.join(sorted(FAULTS))}")
     return faults
 
 

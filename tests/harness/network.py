@@ -103,6 +103,7 @@ class Inbox:
     held: tuple | None = None       # the taken message, waiting for its delivery time
     timer: asyncio.Handle | None = None
     last_delivery: int = 0          # clock time (ns) of the last delivery
+    halted: bool = False            # its process is down: nothing is taken
 
 
 class Network:
@@ -123,10 +124,29 @@ class Network:
         self._seq = 0
 
     # --- membership -------------------------------------------------------------
-    def register(self, node_id: str, deliver: Deliver, flush: Flush | None = None) -> None:
+    def register(self, node_id: str, deliver: Deliver, flush: Flush | None = None) -> int:
         """Deliver messages for ``node_id`` by calling ``deliver``; ``flush``, if given, runs
-        after each turn's deliveries (a node batches its stdin writes until then)."""
+        after each turn's deliveries (a node batches its stdin writes until then).
+
+        Registering an id again gives it a fresh, empty queue (a restarted node's): what the
+        old one held, sent while the node was down, is dropped. Returns how many that was."""
+        old = self.inboxes.get(node_id)
+        lost = 0 if old is None else len(old.heap) + (old.held is not None)
+        self.discard(node_id, DROPPED_RECEIVER_DOWN)
         self.inboxes[node_id] = Inbox(node_id, deliver, flush, client=is_client(node_id))
+        return lost
+
+    def halt(self, node_id: str) -> None:
+        """Stop taking messages for ``node_id`` (its process was killed): its queue stays
+        registered, so sends to it still succeed, but they pile up undelivered until
+        ``register`` replaces the queue (docs/maelstrom.md §4.5)."""
+        inbox = self.inboxes[node_id]
+        inbox.halted = True
+        if inbox.timer:
+            inbox.timer.cancel()
+        if inbox.held is not None:   # taken but not yet delivered: it stays queued
+            heapq.heappush(inbox.heap, inbox.held)
+        inbox.held = inbox.timer = None
 
     def unregister(self, node_id: str) -> None:
         """Remove an id; messages still queued for it are never delivered (docs/maelstrom.md §9)
@@ -171,7 +191,7 @@ class Network:
             self.log(f":send {msg}")
         self._seq += 1
         heapq.heappush(inbox.heap, (now + delay_ms * MS, self._seq, now, msg))
-        if inbox.held is None:
+        if inbox.held is None and not inbox.halted:
             self._hold(inbox, self._next(inbox))
 
     def _next(self, inbox: Inbox) -> tuple[tuple, int] | None:

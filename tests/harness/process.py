@@ -1,6 +1,8 @@
-"""Node processes (docs/maelstrom.md §2.1, §2.8): launch, read stdout into the network, log stderr, kill.
+"""Node processes (docs/maelstrom.md §2.1, §2.8, §4.5): launch, read stdout into the network, log stderr, kill.
 
-A node is started from ``--bin`` directly (no shell) in a temporary working directory.
+A node is started from ``--bin`` directly (no shell) in a working directory of its own,
+which lives for the whole run and survives the node's restarts (see `NodeHost` for the
+interface the runner and the nemesis use).
 Each stdout line must be exactly one JSON message; the first line that is not (bad JSON,
 a wrong envelope, an unknown src/dest) *silences* the node: as in Maelstrom, its stdout
 is never read again for the rest of the run. The node writes its stderr straight into
@@ -226,12 +228,12 @@ class ProcessTable:
             if mark is not None:
                 self.marks[pid] = mark
 
-    def node_processes(self, root: int, mark: str) -> set[int]:
-        """Every process descended from ``root`` or carrying ``mark`` in its environment."""
+    def node_processes(self, root: int | None, mark: str) -> set[int]:
+        """Every process descended from ``root`` (if given) or carrying ``mark`` in its environment."""
         children: dict[int, list[int]] = {}
         for pid, ppid in self.parents.items():
             children.setdefault(ppid, []).append(pid)
-        found, todo = set(), [root]
+        found, todo = set(), [] if root is None else [root]
         while todo:
             pid = todo.pop()
             if pid not in found:
@@ -248,7 +250,18 @@ class NodeHost:
 
     The interface: ``start()``, ``deliver(msg)`` then ``flush()`` (stdin), ``exited()``,
     ``end_stdin()``, ``kill(table)`` (teardown); ``silenced``, ``exit_status``,
-    ``stderr_tail``, ``crash_report()``."""
+    ``stderr_tail``, ``crash_report()``, ``crashed``. The nemesis's process faults
+    (docs/maelstrom.md §4.5, as Maelstrom's main branch does them):
+
+    - ``await crash()``: the nemesis's kill: SIGKILL the node and whatever it spawned. Its
+      network queue stays registered but is no longer taken: messages sent to it pile up
+      and are never delivered;
+    - ``await start()`` once more after a crash: a fresh process with the same argv and
+      working directory and a fresh, empty network queue (the runner then sends ``init``);
+    - ``await pause()`` / ``await resume()``: SIGSTOP / SIGCONT the node's process group;
+      the network goes on delivering into its stdin pipe, and it reads them once resumed;
+    - ``state``: ``"running"``, ``"paused"`` or ``"down"``.
+    """
 
     def __init__(self, node_id: str, argv: list[str], workdir: str, log_path: Path,
                  network: Network, log: Callable[[str], None], echo_stderr: bool = False):
@@ -261,7 +274,10 @@ class NodeHost:
         self.echo_stderr = echo_stderr
         self.silenced: str | None = None    # why stdout stopped being read
         self.exit_status: int | None = None  # set when the node exits on its own
-        self.killed = False
+        self.killed = False                  # its exit is ours (teardown, nemesis), not the node's
+        self.paused = False
+        self.restarts = 0
+        self.earlier_crashes: list[str] = []   # reports of earlier lives that exited on their own
 
     def _send_lines(self, lines: list[str]) -> bool:
         """Parse each stdout line and send it; False once a bad line silenced the node."""
@@ -308,9 +324,38 @@ class NodeHost:
             return []
         return lines[1 if size > TAIL_BYTES else 0:][-TAIL_LINES:]
 
+    @property
+    def crashed(self) -> bool:
+        """Whether the node exited on its own at some point of the run."""
+        return self.exit_status is not None or bool(self.earlier_crashes)
+
     def crash_report(self) -> str:
+        if self.exit_status is None:
+            return "\n".join(self.earlier_crashes)
         tail = "\n".join(self.stderr_tail) or "(nothing on stderr)"
-        return f"node {self.id} exited with status {self.exit_status}; last lines of its stderr:\n{tail}"
+        report = f"node {self.id} exited with status {self.exit_status}; last lines of its stderr:\n{tail}"
+        return "\n".join([*self.earlier_crashes, report])
+
+    def _restarting(self) -> None:
+        """Forget the life that ended: what a restarted node's host must reset."""
+        if self.exit_status is not None:
+            self.earlier_crashes.append(self.crash_report())
+        self.restarts += 1
+        self.silenced = None
+        self.exit_status = None
+        self.killed = self.paused = False
+        # A fresh queue: what was sent to the node while it was down is never delivered.
+        lost = self.network.register(self.id, self.deliver, self.flush)
+        self._log_mark(f"restarted (start #{self.restarts + 1}); {lost} message(s) sent to it "
+                       f"while it was down were never delivered")
+
+    def _log_mark(self, what: str) -> None:
+        """A line in the node's log, so that its stderr reads in order with the faults."""
+        try:
+            with open(self.log_path, "a", encoding="utf-8") as f:
+                f.write(f"--- glomers harness: {self.id} {what} ---\n")
+        except OSError:
+            pass
 
     def _report_exit(self, status: int) -> None:
         self.exit_status = status
@@ -337,7 +382,23 @@ class NodeProcess(NodeHost):
         self._stderr_task: asyncio.Task | None = None   # only to echo stderr
         self._exit_task: asyncio.Task | None = None
 
+    @property
+    def state(self) -> str:
+        """``"down"`` before the first start, after ``crash()`` and once the process has exited;
+        otherwise ``"paused"`` or ``"running"``."""
+        if self.proc is None or self.proc.returncode is not None or self._protocol.exited.done():
+            return "down"
+        return "paused" if self.paused else "running"
+
     async def start(self) -> None:
+        """Launch the node; after ``crash()``, launch it afresh (see `NodeHost`)."""
+        if self.proc is not None:
+            if self.state != "down":
+                raise RuntimeError(f"node {self.id} is still running; crash() it before starting it again")
+            self.proc = None
+            self._partial = bytearray()
+            self._outbox = []
+            self._restarting()
         loop = asyncio.get_running_loop()
         name, value = self.mark.split("=", 1)
         with open(self.log_path, "ab") as log_file:
@@ -359,6 +420,37 @@ class NodeProcess(NodeHost):
         if self.echo_stderr:
             self._stderr_task = loop.create_task(self._echo_stderr())
         self._exit_task = loop.create_task(self._watch_exit())
+
+    # --- faults --------------------------------------------------------------------------
+    async def crash(self) -> None:
+        """The nemesis's kill (see `NodeHost`)."""
+        if self.proc is None:
+            return
+        self.network.halt(self.id)
+        self._outbox = []
+        await self._kill_everything(await asyncio.to_thread(ProcessTable))
+        self.paused = False
+        self._log_mark("killed (SIGKILL) by the nemesis")
+
+    async def pause(self) -> None:
+        """SIGSTOP the node's process group."""
+        if self.state == "running":
+            self._signal_group(signal.SIGSTOP)
+            self.paused = True
+            self._log_mark("paused (SIGSTOP) by the nemesis")
+
+    async def resume(self) -> None:
+        """SIGCONT the node's process group."""
+        if self.state == "paused":
+            self._signal_group(signal.SIGCONT)
+            self.paused = False
+            self._log_mark("resumed (SIGCONT) by the nemesis")
+
+    def _signal_group(self, sig: signal.Signals) -> None:
+        try:
+            os.killpg(self.proc.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
 
     # --- stdin -------------------------------------------------------------------------
     def deliver(self, msg: dict) -> None:
@@ -469,13 +561,20 @@ class NodeProcess(NodeHost):
 
     async def kill(self, table: ProcessTable | None = None) -> None:
         """SIGKILL the node, its process group and whatever it spawned (found in ``table``,
-        read now if not given), and wait up to 5 s for the node itself (docs/maelstrom.md §1 step 9)."""
+        read now if not given), paused or not, and wait up to 5 s for the node itself
+        (docs/maelstrom.md §1 step 9)."""
         if self.proc is None:
             return
-        self.killed = self.exit_status is None and self.proc.returncode is None
         if table is None:   # off the event loop: deliveries to the other nodes go on meanwhile
             table = await asyncio.to_thread(ProcessTable)
-        for pid in table.node_processes(self.proc.pid, self.mark) | {self.proc.pid}:
+        await self._kill_everything(table)
+
+    async def _kill_everything(self, table: ProcessTable) -> None:
+        alive = self.proc.returncode is None and not self._protocol.exited.done()
+        self.killed = self.killed or (self.exit_status is None and alive)
+        # Once the node has exited its pid may be reused: then only its mark finds what it left.
+        pids = table.node_processes(self.proc.pid if alive else None, self.mark)
+        for pid in pids | ({self.proc.pid} if alive else set()):
             for kill in (os.killpg, os.kill):
                 try:
                     kill(pid, signal.SIGKILL)

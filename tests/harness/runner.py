@@ -3,6 +3,9 @@
 Launch every node, init them, run the workload's setup, the main phase and (where the
 workload has one) the final phase, kill every node, then analyse and store. Whatever
 happens — a crash, Ctrl-C, a bug — every node process is killed before this returns.
+
+Each node runs in a working directory of its own, ``<run>/node-data/<id>/``, which lives
+for the run and survives the node's restarts (docs/maelstrom.md §4.5).
 """
 from __future__ import annotations
 
@@ -13,9 +16,7 @@ import json
 import os
 import signal
 import random
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Callable
@@ -28,6 +29,7 @@ from .diagnostics import Diagnostics
 from .errors import RPCError, RPCTimeout
 from .explain import explain_run
 from .interpreter import RECOVERY_S, Interpreter
+from .nemesis.perform import Nemesis, NodeDidNotRestart
 from .network import Latency, Network, lateness_warning
 from .options import Options
 from .hosting import RealTime
@@ -59,10 +61,12 @@ class Aborted(Exception):
 
 
 class Console:
-    """Log lines to stderr and the run's jepsen.log; a live status line when stderr is a TTY."""
+    """Log lines to stderr and the run's jepsen.log; a live status line when stderr is a TTY.
+    With ``echo`` off (runs of a seed sweep), only to jepsen.log."""
 
-    def __init__(self) -> None:
-        self.tty = sys.stderr.isatty()
+    def __init__(self, echo: bool = True) -> None:
+        self.echo = echo
+        self.tty = echo and sys.stderr.isatty()
         self.file = None
         self._status_shown = False
 
@@ -72,7 +76,8 @@ class Console:
     def log(self, line: str) -> None:
         self._clear_status()
         stamp = time.strftime("%H:%M:%S")
-        print(f"{stamp} {line}", file=sys.stderr, flush=True)
+        if self.echo:
+            print(f"{stamp} {line}", file=sys.stderr, flush=True)
         if self.file:
             try:
                 self.file.write(f"{stamp} {line}\n")
@@ -124,8 +129,8 @@ class Run:
         self.seed = opts.seed if opts.seed is not None else random.randrange(2**31)
         rng = random.Random(self.seed)
         # Independent streams, so that e.g. a different latency draw does not shift the op mix.
-        self.rng_net, self.rng_gen, self.rng_nemesis, self.rng_services, self.rng_nodes = (
-            random.Random(rng.random()) for _ in range(5))
+        self.rng_net, self.rng_gen, self.rng_nemesis, self.rng_services, self.rng_nodes, self.rng_faults = (
+            random.Random(rng.random()) for _ in range(6))
         self.clock = self.hosting.clock
         self.nodes: dict[str, NodeHost] = {}
         self.setup_clients: list[NetClient] = []
@@ -133,7 +138,6 @@ class Run:
         self.network: Network | None = None
         self.lateness_end: int | None = None   # deliveries counted in the lateness figure
         self.run_dir: Path | None = None
-        self.workdir = tempfile.mkdtemp(prefix="glomers-nodes-")
         self.stopped_by: signal.Signals | None = None   # SIGTERM or SIGHUP received
         self.diagnostics = Diagnostics(console.log, self.clock.monotonic)
 
@@ -152,7 +156,6 @@ class Run:
         finally:
             gc.enable()
             self.console.close()
-            shutil.rmtree(self.workdir, ignore_errors=True)
 
     async def execute(self) -> tuple[dict | None, int]:
         opts = self.opts
@@ -167,8 +170,10 @@ class Run:
                                self.log, opts.log_net_send, opts.log_net_recv)
         # Clients and node processes find it here (see diagnostics.py).
         self.network.diagnostics = self.diagnostics
+        nemesis = Nemesis(self.network, self.nodes, opts.nodes, self.rng_faults, self.log,
+                          restart=self._restart_init)
         self.interpreter = Interpreter(opts, workload, self.network, self.clock, ClientIds(),
-                                       self.rng_nemesis, self.log)
+                                       self.rng_nemesis, self.log, nemesis, self.rng_faults)
         loop = asyncio.get_running_loop()
         main = asyncio.current_task()
 
@@ -219,7 +224,9 @@ class Run:
         logs.mkdir(exist_ok=True)
         # Every id is registered before any node starts, so early sends never hit a gap.
         for node_id in opts.nodes:
-            proc = self.hosting.host(node_id, [binary, *opts.bin_args], self.workdir,
+            workdir = (self.run_dir / "node-data" / node_id).resolve()
+            workdir.mkdir(parents=True)
+            proc = self.hosting.host(node_id, [binary, *opts.bin_args], str(workdir),
                                      logs / f"{node_id}.log", net, self.log, opts.log_stderr)
             self.nodes[node_id] = proc
             net.register(node_id, proc.deliver, proc.flush)
@@ -233,7 +240,14 @@ class Run:
         ids = self.interpreter.client_ids
         await asyncio.gather(*(self._init(node_id, ids.next()) for node_id in opts.nodes))
 
-    async def _init(self, node_id: str, client_id: str) -> None:
+    async def _restart_init(self, node_id: str) -> None:
+        """Send init to a node the nemesis has just started again, as at setup."""
+        await self._init(node_id, self.interpreter.client_ids.next(), restart=True)
+
+    async def _init(self, node_id: str, client_id: str, restart: bool = False) -> None:
+        """Send init and wait for init_ok. At setup a failure aborts the run; after a restart
+        (``restart``) it raises NodeDidNotRestart, and the nemesis op records it."""
+        failed = NodeDidNotRestart if restart else Aborted
         client = NetClient(self.network, client_id, node_id)
         proc = self.nodes[node_id]
         loop = asyncio.get_running_loop()
@@ -243,7 +257,7 @@ class Run:
         try:
             done, _ = await asyncio.wait({rpc, exited}, timeout=SILENT_STDOUT_WARNING_S,
                                          return_when=asyncio.FIRST_COMPLETED)
-            if not done and not proc.silenced and not self._wrote_stdout(node_id):
+            if not done and not restart and not proc.silenced and not self._wrote_stdout(node_id):
                 # Too early to tell a buffered reply from a node that ignores init: the init
                 # timeout's flush probe tells them apart (a rejected stdout needs neither).
                 self.log(f"WARN {node_id}: no init_ok yet {SILENT_STDOUT_WARNING_S:g} s after init: not flushed, "
@@ -252,21 +266,24 @@ class Run:
             if not rpc.done():
                 rpc.cancel()
                 # Teardown names the exit status and the stderr tail.
-                raise Aborted(f"node {node_id} exited before answering init")
+                raise failed(f"node {node_id} exited before answering init"
+                             + (" after its restart" if restart else ""))
             reply = rpc.result()
         except RPCTimeout:
             problem = f"node {node_id} did not answer init within {INIT_TIMEOUT_S:g} s"
-            if not self._wrote_stdout(node_id) and not proc.silenced:
+            if restart:
+                problem += " after its restart"
+            elif not self._wrote_stdout(node_id) and not proc.silenced:
                 problem += await self._probe_flush(proc)
-            raise Aborted(self._node_problem(proc, problem)) from None
+            raise failed(self._node_problem(proc, problem)) from None
         except RPCError as e:
-            raise Aborted(self._node_problem(proc, f"node {node_id} answered init with an error: {e.body}")) from None
+            raise failed(self._node_problem(proc, f"node {node_id} answered init with an error: {e.body}")) from None
         finally:
             exited.cancel()
             client.close()
         if reply.get("type") != "init_ok":
-            raise Aborted(self._node_problem(proc, f"node {node_id} answered init with {reply!r}, "
-                                                   f"expected type init_ok"))
+            raise failed(self._node_problem(proc, f"node {node_id} answered init with {reply!r}, "
+                                                  f"expected type init_ok"))
 
     def _wrote_stdout(self, node_id: str) -> bool:
         return any(msg["src"] == node_id for _, _, msg in self.network.journal)
@@ -337,8 +354,7 @@ class Run:
             await self.hosting.stop(list(self.nodes.values()))
         if self.network is not None:
             await self.network.close()
-        shutil.rmtree(self.workdir, ignore_errors=True)
-        crashed = [p for p in self.nodes.values() if p.exit_status is not None]
+        crashed = [p for p in self.nodes.values() if p.crashed]
         if crashed:
             causes = [f"node {m.node} {m.example}. Fix: {m.fix}" for m in self.diagnostics.mistakes.values()
                       if m.kind == "crlf-shebang"]
@@ -361,7 +377,8 @@ class Run:
                 continue
             shown_at = loop.time()
             c = it.counts
-            part = f", partition: {it.partitioned}" if it.partitioned else ""
+            faults = it.nemesis.status()
+            part = f", {faults}" if faults else ""
             length = f" / {lengths[phase]:g}s" if phase in lengths else ""
             self.console.status(
                 f"[{phase} {loop.time() - since:5.1f}s{length}] "

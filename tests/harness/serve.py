@@ -2,7 +2,8 @@
 
 ``/`` is an index of the stored runs, newest first, each coloured by its validity (blue
 valid, orange unknown, pink invalid, as Maelstrom does; grey for a run that was aborted)
-with its node, flags, key figures and links to its files. A run's own directory is a page
+with its node, flags, key figures and links to its files; an aborted run shows why it ended,
+an invalid or unknown one the headline of its explanation. A run's own directory is a page
 that leads with its verdict, judged figures, command line, mistakes and pictures. Every
 other path is a file or directory under ``store/``. Nothing outside ``store/`` is served:
 paths with ``..``, absolute paths and symlinks that lead out of ``store/`` are refused with
@@ -138,6 +139,12 @@ def read_run(store: Path, run_dir: Path) -> Run:
                read_object(run_dir / "test.json") or {}, read_aborted(run_dir))
 
 
+def explained(results: dict | None) -> str | None:
+    """The headline of a run's explanation (why it is invalid or unknown), if it has one."""
+    lines = dig(results, "explanation", "lines")
+    return lines[1].strip() if isinstance(lines, list) and len(lines) > 1 and isinstance(lines[1], str) else None
+
+
 def first_line(text: str, limit: int = 140) -> str:
     line = (text.splitlines() or [""])[0]
     return line if len(line) <= limit else line[:limit - 1] + "…"
@@ -254,7 +261,7 @@ def index_page(store: Path) -> bytes:
                          for n in run.files if n in FILE_ORDER)
         stable = dig(run.results, "workload", "stable-latencies")
         when = run.started.strftime("%Y-%m-%d %H:%M:%S") if run.started else shown(run.path.name)
-        reason = dig(run.aborted, "reason")
+        reason = dig(run.aborted, "reason") or explained(run.results)
         why = f'<br><span class="reason">{shown(first_line(str(reason)))}</span>' if reason else ""
         flags = " ".join(f'<span class="flag">{shown(flag)}</span>' for flag in run.flags)
         rows.append(

@@ -14,6 +14,7 @@ from heapq import merge
 
 from ..schema import check_response, is_int
 from .base import Workload
+from .counter_explain import explain_counter
 
 Run = tuple[int, int]   # the integers lo..hi, both included
 
@@ -79,6 +80,9 @@ class PNCounter(Workload):
             "final-reads": [op["value"] for op in final_reads],
             "acceptable": [[lo, hi] for lo, hi in runs],
         }
+
+    def explain(self, ctx):
+        return explain_counter(ctx)
 
 
 class GCounter(PNCounter):

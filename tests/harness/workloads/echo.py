@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..schema import check_response, is_any
 from .base import Workload, invokes_and_completions, with_errors
+from .echo_explain import explain_echo
 
 
 class Echo(Workload):
@@ -29,6 +30,9 @@ class Echo(Workload):
             if not (isinstance(got, dict) and "echo" in got and echoed == invoke["value"]):
                 errors.append(["Expected a message with :echo", invoke["value"], "But received", got])
         return {"valid?": not errors, "errors": errors}
+
+    def explain(self, ctx):
+        return explain_echo(ctx)
 
 
 WORKLOAD = Echo

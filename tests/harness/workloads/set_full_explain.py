@@ -208,7 +208,8 @@ def patterns(all_facts: list[dict]) -> list[str]:
     out = []
     alone = sum(1 for f in all_facts if len(f["had"]) <= 1 and f["messages"] == 0)
     if alone:
-        out.append(f"{alone} of the {n} never left the node that received it: no message carried it anywhere.")
+        out.append(f"{'All' if alone == n else f'{alone} of the'} {n} never left the node that received "
+                   f"{'them' if alone > 1 else 'it'}: no message carried {'them' if alone > 1 else 'it'} anywhere.")
     last_fates: Counter = Counter()
     for f in all_facts:
         for never in f["never-had"]:

@@ -13,6 +13,7 @@ from typing import Any, Hashable
 from ..jsonvalues import json_compare, json_key, json_sorted_by
 from ..schema import check_response, is_any
 from .base import Workload, with_errors
+from .unique_ids_explain import explain_unique_ids
 
 # Maelstrom reports only some of the duplicated ids, to keep results small.
 MAX_DUPLICATES_SHOWN = 48
@@ -83,6 +84,9 @@ class UniqueIds(Workload):
             "duplicated": {_result_key(value): count for value, count in shown},
             "range": id_range,
         }
+
+    def explain(self, ctx):
+        return explain_unique_ids(ctx)
 
 
 WORKLOAD = UniqueIds

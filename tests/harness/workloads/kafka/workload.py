@@ -26,6 +26,7 @@ from typing import Iterator
 from ...schema import check_response, is_int, is_object, object_of
 from ..base import Workload, with_errors
 from .checker import check_kafka, max_poll_offsets, max_send_offsets
+from .explain import explain_kafka
 
 ASSIGN_PROBABILITY = 1 / 64          # Jepsen 0.3.7 (0.3.1 used 1/8)
 UNPOLLED_ASSIGN_PROBABILITY = 1 / 3
@@ -230,4 +231,7 @@ class Kafka(Workload):
 
     def check(self, history: list[dict]) -> dict:
         return check_kafka(history)
+
+    def explain(self, ctx):
+        return explain_kafka(ctx)
 

@@ -19,6 +19,7 @@ from ...options import Options
 from ...schema import check_response, is_any
 from ..base import Client, Workload, with_errors
 from .checker import check_independent
+from .explain import explain_lin_kv
 from .generator import IndependentKeys
 
 
@@ -63,6 +64,9 @@ class LinKv(Workload):
 
     def check(self, history: list[dict]) -> dict:
         return check_independent(history)
+
+    def explain(self, ctx):
+        return explain_lin_kv(ctx)
 
 
 WORKLOAD = LinKv

@@ -18,6 +18,7 @@ from ...options import Options
 from ...schema import array_of, check_response
 from ..base import Client, Workload, with_errors
 from . import checker
+from ..elle.explain import explain_elle
 
 DEFAULT_KEY_COUNT = 10
 KEY_DIST_BASE = 2
@@ -88,4 +89,7 @@ class TxnRwRegister(Workload):
 
     def check(self, history: list[dict]) -> dict:
         return checker.check(history, self.opts.consistency_models)
+
+    def explain(self, ctx):
+        return explain_elle(ctx)
 
