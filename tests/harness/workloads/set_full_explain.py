@@ -15,7 +15,7 @@ from collections import Counter
 from typing import Any
 
 from ..explain import Context, Part, esc, figure, latency_failed, names, para, plural, seconds, table
-from ..messages_svg import Window, messages_svg
+from ..messages_svg import Window, messages_svg, participant_order
 from ..plots import NS_PER_MS
 from ..tracing import Hop, Trace, Tracer, diagram_events
 
@@ -174,32 +174,13 @@ def brief(facts: dict) -> str:
 
 
 def sentence(facts: dict) -> str:
-    """One line a learner can follow: added where and when, where it got, where it died."""
-    value, parts = facts["value"], []
-    add = facts.get("added")
-    if add:
-        by = add.get("acknowledged-by")
-        if by and add.get("acknowledged-ns") is not None:
-            parts.append(f"acknowledged by {by} at {seconds(add['acknowledged-ns'])}")
-        else:
-            parts.append(f"added through {add['node']} at {seconds(add['invoked'])} ({add['type']})")
-    had = [h["node"] for h in facts["had"]]
-    parts.append(f"reached {names(had) if had else 'no node'}")
-    never = facts["never-had"]
-    if never:
-        sent = [n for n in never if n["messages-sent-there"]]
-        unsent = [n["node"] for n in never if not n["messages-sent-there"]]
-        for n in sent[:2]:
-            parts.append(f"{plural(n['messages-sent-there'], 'message')} carried it to {n['node']}, "
-                         f"the last {n['last']['fate-text']}")
-        if len(sent) > 2:
-            parts.append(f"likewise for {names([n['node'] for n in sent[2:]])}")
-        if unsent:
-            parts.append(f"no message carried it to {names(unsent)}")
+    """The page's line of one value: the console's, with the message count and the final
+    reads that lacked it."""
+    line = brief(facts) + f"; {plural(facts['messages'], 'message')} carried it in all"
     lacking = facts["final-reads-lacking"]
     if lacking:
-        parts.append(f"final reads lacking it: {names(sorted({str(r['node']) for r in lacking}))}")
-    return f"value {value}: " + "; ".join(parts)
+        line += f"; final reads lacking it: {names(sorted({str(r['node']) for r in lacking}, key=participant_order), 12)}"
+    return line
 
 
 def patterns(all_facts: list[dict]) -> list[str]:
@@ -275,7 +256,7 @@ def explain_set_full(ctx: Context, add_type: str) -> list[Part]:
 def _lost_part(ctx, result, lost, traces, adds, reads, partitions, nodes) -> Part:
     all_facts = [value_facts(v, traces[v], adds.get(v), reads.lacking(v), nodes, partitions)
                  for v in lost if v in traces]
-    lacking_nodes = sorted({str(r["node"]) for f in all_facts for r in f["final-reads-lacking"]})
+    lacking_nodes = sorted({str(r["node"]) for f in all_facts for r in f["final-reads-lacking"]}, key=participant_order)
     headline = (f"{result['lost-count']} of {result.get('attempt-count')} values were lost: known to exist "
                 f"(acknowledged, or seen by a read), then missing from every later read"
                 + (f", the final reads on {names(lacking_nodes)} included." if lacking_nodes else "."))
@@ -292,12 +273,12 @@ def _lost_part(ctx, result, lost, traces, adds, reads, partitions, nodes) -> Par
              seconds(f["added"]["acknowledged-ns"] or f["added"]["invoked"]) if f.get("added") else "?",
              ", ".join(h["node"] for h in f["had"]) or "–",
              f["messages"],
-             "; ".join(f"{n['node']}: " + (n["last"]["fate-text"] if "last" in n else "never sent")
-                       for n in f["never-had"]) or "–",
-             ", ".join(sorted({str(r["node"]) for r in f["final-reads-lacking"]})) or "–"] for f in all_facts]
+             "; ".join(_where_it_died(f["never-had"])) or "–",
+             ", ".join(sorted({str(r["node"]) for r in f["final-reads-lacking"]}, key=participant_order)) or "–"]
+            for f in all_facts]
     page += "<h4>Every lost value</h4>" + table(
         ["value", "acknowledged by", "at", "nodes that had it", "messages carrying it",
-         "each node that never had it: the last message there", "final reads lacking it"], rows, limit=1000)
+         "the nodes that never had it: what became of the last message there", "final reads lacking it"], rows, limit=1000)
     if len(lost) > len(all_facts):
         page += para(f"Only the first {len(all_facts)} lost values were followed through the journal.")
     data = {"summary": headline, "patterns": common, "lost": all_facts}
