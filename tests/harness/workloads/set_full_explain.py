@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from .. import footer
 from ..explain import Context, Part, esc, figure, latency_failed, names, para, plural, seconds, table
 from ..messages_svg import Window, messages_svg, participant_order
 from ..plots import NS_PER_MS
@@ -299,6 +300,9 @@ def _slow_part(ctx, slow, traces, adds, reads, partitions, nodes) -> Part:
         data.append(facts)
         name = path_picture(ctx, facts, trace, "slow")
         page += f"<h4>Value {esc(v)}</h4>" + para(line) + figure(name, f"value {v}'s messages")
-    headline = (f"The slowest values to become stable (a read that missed it came this long after it was known):")
+    missed = [f"{label.replace('stable latency ', '')} {value} ({limit.replace('  FAIL', '')})"
+              for label, value, limit in footer.rows(ctx.results, ctx.challenge) if "FAIL" in limit and "latency" in label]
+    headline = (f"Stable latency misses the challenge's limits: {', '.join(missed)}. The slowest values, "
+                f"and the paths they took:")
     return Part("latency", "Slowest values", [headline, *lines],
                 {"summary": headline, "slowest": data}, para(headline) + page)
