@@ -78,6 +78,31 @@ class Sweeps(unittest.TestCase):
         self.assertIn("20 seed(s): 20 valid", run.stdout)
 
 
+class ProcessFaults(unittest.TestCase):
+    """--nemesis kill and pause act on simulated nodes as on processes (tests/test_e2e_crashes.py)."""
+
+    IN_MEMORY = ("-w", "broadcast", "--bin", node(BROKEN + "broadcast_in_memory.py"), "--node-count", "3",
+                 "--time-limit", "10", "--rate", "10")
+
+    def test_a_node_keeping_values_only_in_memory_loses_them_under_kill_on_most_seeds(self):
+        run = sim(*self.IN_MEMORY, "--nemesis", "kill", "--nemesis-interval", "1", "--seeds", "12")
+        invalid = int(re.search(r"(\d+) invalid", run.stdout).group(1))
+        self.assertGreaterEqual(invalid, 8, run.details())   # real time: 11 of 12 (test_e2e_crashes)
+
+    def test_without_faults_the_same_node_passes(self):
+        run = sim(*self.IN_MEMORY, "--seeds", "4")
+        self.assertIn("4 seed(s): 4 valid", run.stdout, run.details())
+
+    def test_a_run_with_kills_and_pauses_is_deterministic(self):
+        args = (*CH3C, "--nemesis", "kill,pause,partition", "--nemesis-interval", "1", "--seed", "5")
+        first, second = sim(*args), sim(*args)
+        kills = [op for op in map(json.loads, (first.store / "history.jsonl").read_text().splitlines())
+                 if op["process"] == "nemesis" and op["f"] in ("kill", "pause")]
+        self.assertTrue(kills, first.details())
+        for name in ("history.jsonl", "net-journal.jsonl"):
+            self.assertEqual((first.store / name).read_bytes(), (second.store / name).read_bytes(), name)
+
+
 class Refusals(unittest.TestCase):
     def test_a_node_that_blocks_in_time_sleep_is_ended_naming_the_call(self):
         run = sim("-w", "echo", "--bin", node(BROKEN + "sleeps_in_handler.py"), "--node-count", "1",

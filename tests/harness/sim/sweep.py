@@ -113,10 +113,13 @@ def failure_reason(results: dict | None, run_dir: Path) -> str:
             reason = "aborted"
         return "aborted: " + reason.splitlines()[0]
     explanation = results.get("explanation")
-    if isinstance(explanation, dict):
-        explanation = explanation.get("summary") or explanation.get("text")
-    if isinstance(explanation, str) and explanation:
-        return explanation.splitlines()[0][:200]
+    if isinstance(explanation, dict):   # explain.py's: a summary per part, and its lines
+        summaries = [part["summary"] for part in explanation.values()
+                     if isinstance(part, dict) and isinstance(part.get("summary"), str)]
+        lines = [line.strip() for line in explanation.get("lines", []) if isinstance(line, str)]
+        said = summaries or [line for line in lines if line and not line.endswith(":")]
+        if said:
+            return said[0][:300]
     bad = [k for k, v in results.items() if isinstance(v, dict) and v.get("valid?") is not True]
     workload = results.get("workload", {})
     details = [f"{k}: {_short(v)}" for k, v in workload.items()
