@@ -144,6 +144,29 @@ class Diagnoses(unittest.TestCase):
         d.slow_reply("n0", "c1", "echo", 10.0, 12.0)
         self.assertEqual(d.summary(), [])
 
+    def test_a_reply_held_by_a_node_the_nemesis_paused_meanwhile_is_not_blocking(self):
+        d, _, _ = diagnostics()
+        d.previous_output = lambda node: 9.0
+        d.disturbed_since = lambda node, since: node == "n0" and since <= 10.5
+        d.slow_reply("n0", "c1", "echo", 10.0, 12.0)
+        self.assertEqual(d.summary(), [])
+
+    def test_a_late_reply_to_a_closed_client_says_the_client_gave_up_not_that_the_message_is_bad(self):
+        # The network's words for it (network.CLOSED_CLIENT): a paused node answers late.
+        d, lines, _ = diagnostics()
+        d.bad_line("n1", '{"src":"n1","dest":"c4","body":{"type":"echo_ok","in_reply_to":1}}',
+                   "Invalid dest for message {...}: c4 is a client that has already been closed")
+        self.assertEqual(self.kinds(d), ["reply-to-closed-client"])
+        self.assertIn("answered c4 after c4 had given up waiting", lines[0])
+        self.assertIn("pauses", lines[0])
+
+    def test_a_restart_that_failed_names_the_node_and_its_working_directory(self):
+        d, lines, _ = diagnostics()
+        d.restart_failed("n2", "node n2 did not answer init within 10 s after its restart\nlast lines: ...")
+        self.assertEqual(self.kinds(d), ["restart-failed"])
+        self.assertIn("n2 did not come back after the nemesis restarted it: node n2 did not answer init", lines[0])
+        self.assertIn("node-data/n2/", lines[0])
+
     def test_blocking_means_far_longer_than_the_network_delay(self):
         d, _, _ = diagnostics()
         self.assertEqual(d.blocking_s, 1.0)

@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+from .network import CLOSED_CLIENT
+
 REPEAT_S = 5.0
 EXAMPLE_CHARS = 200
 
@@ -39,6 +41,10 @@ FIXES = {
                         "wait with asyncio (await asyncio.sleep, an RPC) or a timer, so the node keeps serving meanwhile",
     "null-in-reply-to": "give every request that expects a reply a unique msg_id, and copy it into the "
                         "reply's in_reply_to; send what needs no reply with a type the receiver does not answer",
+    "reply-to-closed-client": "answer within the client's 5 s timeout; a node the nemesis pauses for longer "
+                              "cannot, and Maelstrom silences it just the same (docs/maelstrom.md §2.8)",
+    "restart-failed": "a restarted node gets init again: answer it as at the start, from whatever it kept "
+                      "in its working directory (node-data/{node}/); its stderr is in node-logs/{node}.log",
 }
 # A reply held this long, with the node silent meanwhile, was held by a blocked node: far
 # longer than any network delay (clients have none) or an idle moment of a working node.
@@ -71,6 +77,8 @@ class Diagnostics:
     latency_ms: int = 0           # the run's --latency
     # node -> when (loop time) the node wrote the stdout before its latest, if known
     previous_output: Callable[[str], float | None] = lambda node: None
+    # (node, loop time) -> whether the nemesis has paused or killed the node since then
+    disturbed_since: Callable[[str, float], bool] = lambda node, since: False
 
     @property
     def blocking_s(self) -> float:
@@ -105,10 +113,16 @@ class Diagnostics:
         """A stdout line Maelstrom rejects: not JSON at all is a log line in the wrong place."""
         after = "; as in Maelstrom, nothing more is read from its stdout"
         try:
-            json.loads(line)
+            message = json.loads(line)
         except ValueError:
             self.report("not-json-on-stdout", node,
                         f"wrote {_short(line.strip())!r} on stdout, which is not JSON{after}")
+            return
+        if CLOSED_CLIENT in why and isinstance(message, dict):
+            client = message.get("dest")
+            self.report("reply-to-closed-client", node,
+                        f"answered {client} after {client} had given up waiting (its request timed out and the "
+                        f"client was closed), so Maelstrom rejects the message{after}")
             return
         self.report("bad-message", node, f"wrote a message Maelstrom rejects ({_short(why)}){after}")
 
@@ -157,6 +171,8 @@ class Diagnostics:
             # Still starting (nothing written yet: the init timeout judges that), or busy
             # talking meanwhile: slow, perhaps, but not blocked.
             return
+        if self.disturbed_since(node, sent_at):
+            return   # paused or restarted by the nemesis meanwhile: not the node's doing
         # A blocking handler blocks every time; a machine too busy to run the node for a
         # second does so rarely. So the second such reply is named, not the first.
         self._held[node] = self._held.get(node, 0) + 1
@@ -168,6 +184,11 @@ class Diagnostics:
                     f"held {client}'s {request!r} request for {held:.1f} s and wrote nothing at all meanwhile "
                     f"(the network adds no delay for clients, {between}): a handler is blocking, and "
                     f"a blocked node serves nobody")
+
+    def restart_failed(self, node: str, problem: str) -> None:
+        """A node the nemesis started again did not answer init (or died first)."""
+        self.report("restart-failed", node, f"did not come back after the nemesis restarted it: "
+                                            f"{_short(problem.splitlines()[0])}")
 
     def null_in_reply_to(self, node: str, dest: str, body: dict) -> None:
         self.report("null-in-reply-to", node,

@@ -409,7 +409,6 @@ class NodeProcess(NodeHost):
                 start_new_session=True, env={**os.environ, name: value})
         self.proc = asyncio.subprocess.Process(transport, self._protocol, loop)
         self._loop_time = loop.time
-        self.previous_output = self.last_output = 0.0    # a (re)started node's silence says nothing
         for fd in (1, 2):
             # asyncio reads 256 KiB at a time: a buffer that size is mmap'ed and unmapped on
             # every read, ten times the cost of reading a small line. A pipe holds 64 KiB.
@@ -438,7 +437,6 @@ class NodeProcess(NodeHost):
         if self.state == "running":
             self._signal_group(signal.SIGSTOP)
             self.paused = True
-            self.previous_output = self.last_output = 0.0   # a paused node's silence is not its doing
             self._log_mark("paused (SIGSTOP) by the nemesis")
 
     async def resume(self) -> None:
