@@ -129,5 +129,24 @@ class Pause(HarnessTestCase):
         self.assertEqual(leftovers(UNIQUE_IDS), [])
 
 
+class FailedRestart(HarnessTestCase):
+    def test_a_node_that_does_not_answer_init_after_a_restart_is_named_and_the_run_goes_on(self):
+        script = "tests/broken_nodes/silent_after_restart.py"
+        # Seed 1 kills the only node about a second in; its restart then waits out init's 10 s.
+        run = run_harness("-w", "echo", "--bin", node(script), "--node-count", "1", "--time-limit", "5",
+                          "--rate", "5", "--nemesis", "kill", "--nemesis-interval", "1", "--seed", "1",
+                          timeout=120)
+        self.assertIsNotNone(run.results, run.details())
+        failed = run.results["harness"]["faults"]["failed-restarts"]
+        self.assertEqual([f["node"] for f in failed], ["n0"])
+        self.assertIn("did not answer init within 10 s after its restart", failed[0]["error"])
+        self.assertIn("restart-failed", [m["kind"] for m in run.results["harness"]["mistakes"]])
+        self.assertIn("MISTAKE n0 did not come back after the nemesis restarted it", run.stderr)
+        self.assertIn("1 restart FAILED", run.stdout)
+        starts = nemesis_completions(run, "start")
+        self.assertIn("n0: node n0 did not answer init", starts[-1]["error"])
+        self.assertEqual(leftovers(script), [])
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -99,7 +99,22 @@ class Values(unittest.TestCase):
         self.assertIn("n2", done["error"])
         self.assertIn("did not answer init", done["error"])
         self.assertTrue(done["error"].startswith("indeterminate: "))
+        self.assertEqual(done["outcomes"], {"n0": "already-running", "n1": "already-running", "n2": "failed"})
         self.assertTrue(any(line.startswith("ERROR nemesis start failed on n2") for line in console))
+
+    def test_a_node_is_disturbed_since_a_time_if_a_fault_touched_it_then_or_holds_it_now(self):
+        hosts = {n: FakeHost() for n in NODES}
+
+        async def go():
+            n = nemesis(hosts)
+            before = asyncio.get_running_loop().time()
+            await n.invoke({"f": "pause", "value": "all"})
+            await n.invoke({"f": "resume", "value": "all"})
+            after = asyncio.get_running_loop().time() + 1
+            return [n.disturbed_since("n0", before), n.disturbed_since("n0", after)]
+        self.assertEqual(asyncio.run(go()), [True, False])
+        hosts["n1"].state = "paused"
+        self.assertTrue(nemesis(hosts).disturbed_since("n1", 1e9))
 
     def test_the_status_names_the_partition_and_the_nodes_down_and_paused(self):
         hosts = {n: FakeHost() for n in NODES}

@@ -264,5 +264,39 @@ class Partitions(unittest.TestCase):
         self.assertEqual((len(to_n0.got), len(to_n1.got)), (1, 0))
 
 
+class DownNodes(unittest.TestCase):
+    """A killed node's queue (docs/maelstrom.md §4.5): still registered, never taken."""
+
+    def test_a_halted_queue_takes_nothing_until_a_fresh_one_replaces_it_and_drops_what_waited(self):
+        async def scenario():
+            net, old, new = make_network(0), Inbox(), Inbox()
+            net.register("c0", lambda m: None)
+            net.register("n1", old)
+            net.halt("n1")
+            for i in range(3):
+                net.send({"src": "c0", "dest": "n1", "body": {"i": i}})   # accepted, not delivered
+            await asyncio.sleep(0.02)
+            lost = net.register("n1", new)
+            net.send({"src": "c0", "dest": "n1", "body": {"i": 3}})
+            await asyncio.sleep(0.02)
+            await net.close()
+            return net, old, new, lost
+        net, old, new, lost = run(scenario())
+        self.assertEqual((old.bodies(), new.bodies(), lost), ([], [{"i": 3}], 3))
+        self.assertEqual([(m["id"], m["reason"]) for k, _, m in net.journal if k == "drop"],
+                         [(0, "receiver-down"), (1, "receiver-down"), (2, "receiver-down")])
+
+    def test_a_message_to_a_closed_client_is_rejected_saying_the_client_was_closed(self):
+        net = make_network(0)
+        net.register("n0", lambda m: None)
+        net.register("c4", lambda m: None)
+        net.unregister("c4")
+        with self.assertRaisesRegex(UnknownId, "c4 is a client that has already been closed"):
+            net.send({"src": "n0", "dest": "c4", "body": {"type": "echo_ok"}})
+        with self.assertRaises(UnknownId) as never:
+            net.send({"src": "n0", "dest": "c9", "body": {}})
+        self.assertNotIn("closed", str(never.exception))
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -56,6 +56,10 @@ class UnknownId(Exception):
     """A message from or to an id that is not registered (Maelstrom's "Invalid dest")."""
 
 
+# Said of a destination that was a client and has been closed (a late reply, typically).
+CLOSED_CLIENT = "is a client that has already been closed"
+
+
 def is_client(node_id: str) -> bool:
     return node_id.startswith("c")
 
@@ -122,6 +126,7 @@ class Network:
         self.lateness_s: list[float] = []
         self._next_id = 0
         self._seq = 0
+        self._closed: set[str] = set()   # clients unregistered: a message to one is a late reply
 
     # --- membership -------------------------------------------------------------
     def register(self, node_id: str, deliver: Deliver, flush: Flush | None = None) -> int:
@@ -152,7 +157,8 @@ class Network:
         """Remove an id; messages still queued for it are never delivered (docs/maelstrom.md §9)
         and are journalled as dropped."""
         self.discard(node_id, DROPPED_UNREGISTERED)
-        self.inboxes.pop(node_id, None)
+        if self.inboxes.pop(node_id, None) is not None and is_client(node_id):
+            self._closed.add(node_id)
 
     async def close(self) -> None:
         for inbox in self.inboxes.values():
@@ -180,7 +186,8 @@ class Network:
             raise UnknownId(f"Invalid source for message {msg!r}")
         inbox = self.inboxes.get(dest)
         if inbox is None:
-            raise UnknownId(f"Invalid dest for message {msg!r}")
+            closed = f": {dest} {CLOSED_CLIENT}" if dest in self._closed else ""
+            raise UnknownId(f"Invalid dest for message {msg!r}{closed}")
         msg = Envelope(id=self._next_id, src=src, dest=dest, body=msg["body"])
         msg.raw_body = raw_body
         self._next_id += 1

@@ -30,6 +30,7 @@ from .errors import RPCError, RPCTimeout
 from .explain import explain_run
 from .interpreter import RECOVERY_S, Interpreter
 from .nemesis.perform import Nemesis, NodeDidNotRestart
+from .nemesis.periods import fault_periods, summary as fault_summary
 from .network import Latency, Network, lateness_warning
 from .options import Options
 from .hosting import RealTime
@@ -172,6 +173,7 @@ class Run:
         self.network.diagnostics = self.diagnostics
         nemesis = Nemesis(self.network, self.nodes, opts.nodes, self.rng_faults, self.log,
                           restart=self._restart_init)
+        self.diagnostics.disturbed_since = nemesis.disturbed_since
         self.interpreter = Interpreter(opts, workload, self.network, self.clock, ClientIds(),
                                        self.rng_nemesis, self.log, nemesis, self.rng_faults)
         loop = asyncio.get_running_loop()
@@ -242,7 +244,11 @@ class Run:
 
     async def _restart_init(self, node_id: str) -> None:
         """Send init to a node the nemesis has just started again, as at setup."""
-        await self._init(node_id, self.interpreter.client_ids.next(), restart=True)
+        try:
+            await self._init(node_id, self.interpreter.client_ids.next(), restart=True)
+        except NodeDidNotRestart as e:
+            self.diagnostics.restart_failed(node_id, str(e))
+            raise
 
     async def _init(self, node_id: str, client_id: str, restart: bool = False) -> None:
         """Send init and wait for init_ok. At setup a failure aborts the run; after a restart
@@ -398,6 +404,8 @@ class Run:
             self.log(f"WARN {warning}")
         if silenced:
             harness["silenced-nodes"] = silenced
+        if self.opts.nemesis:
+            harness["faults"] = fault_summary(fault_periods(history), history)
         if self.diagnostics.mistakes:
             harness["mistakes"] = self.diagnostics.summary()
         res = results_mod.compose(history, self.network.journal, self.opts, workload_result, harness)

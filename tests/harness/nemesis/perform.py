@@ -13,8 +13,9 @@ of the schedule (``combined.py``) and returns the fields of its completion:
   Maelstrom's DB answers these with keywords too; their exact names are ours.
 
 ``start`` launches the node again and sends it ``init`` through the runner's own init path
-(``restart``); if that fails, the op completes with an ``error`` naming the node, as Jepsen
-records a nemesis op that threw, and the run goes on.
+(``restart``); if that fails, the op completes as Jepsen records a nemesis op that threw (its
+invocation's value, an ``error`` naming the node and the cause), plus ``outcomes``: what
+happened to each node, ``failed`` for those that did not come back. The run goes on.
 """
 from __future__ import annotations
 
@@ -53,10 +54,19 @@ class Nemesis:
         self.log = log
         self.restart = restart          # sends init to a node that was just started again
         self.partitioned: str | None = None   # the shape of the partition in force
+        self._disturbed_at: dict[str, float] = {}   # node -> loop time of its latest kill/start/pause/resume
 
     # --- what is in force -----------------------------------------------------------
     def nodes_in(self, state: str) -> list[str]:
         return [n for n in self.nodes if n in self.hosts and self.hosts[n].state == state]
+
+    def disturbed_since(self, node: str, since: float) -> bool:
+        """Whether ``node`` is down or paused, or was killed, started, paused or resumed at
+        or after loop time ``since``: a reply it held meanwhile was not its own doing."""
+        host = self.hosts.get(node)
+        if host is not None and host.state != "running":
+            return True
+        return self._disturbed_at.get(node, -1.0) >= since
 
     def status(self) -> str:
         """``partition: one, down: n2 n3, paused: n1``, or "" when nothing is in force."""
@@ -79,6 +89,10 @@ class Nemesis:
                "resume": self._resume}[f]
         nodes = db_nodes(op["value"], self.nodes, self.rng)
         outcomes = await asyncio.gather(*(act(n) for n in nodes), return_exceptions=True)
+        now = asyncio.get_running_loop().time()
+        for n, outcome in zip(nodes, outcomes):
+            if not (isinstance(outcome, str) and outcome.startswith(("already", "not"))):
+                self._disturbed_at[n] = now
         failed = {n: e for n, e in zip(nodes, outcomes) if isinstance(e, BaseException)}
         done = {n: o for n, o in zip(nodes, outcomes) if n not in failed}
         changed = [n for n, o in done.items() if not o.startswith(("already", "not"))]
@@ -94,7 +108,8 @@ class Nemesis:
         self.log(f"ERROR nemesis {f} failed on {', '.join(failed)}: {why}")
         first = next(iter(failed.values()))
         return {"value": op["value"], "error": f"indeterminate: {why}",
-                "exception": {"class": type(first).__name__, "message": why}}
+                "exception": {"class": type(first).__name__, "message": why},
+                "outcomes": {n: done.get(n, "failed") for n in nodes}}
 
     def _start_partition(self, shape: str, grudge: dict[str, set[str]]) -> list:
         self.network.partition(grudge)
