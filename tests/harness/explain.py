@@ -140,7 +140,7 @@ def table(columns: list[str], rows: list[list[Any]], limit: int | None = None) -
 
 def figure(name: str, caption: str) -> str:
     return (f'<figure><a href="{esc(name)}"><img class="picture" src="{esc(name)}" alt="{esc(caption)}"></a>'
-            f"<figcaption>{esc(caption)} (open the picture to hover over its messages)</figcaption></figure>")
+            f"<figcaption>{esc(caption)} (open the picture by itself to hover over its parts)</figcaption></figure>")
 
 
 # --- what any workload can fail the same way ------------------------------------------------
