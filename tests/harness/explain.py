@@ -303,8 +303,8 @@ def explain(run_dir: Path, results: dict, opts: Options, workload: Any, challeng
         try:
             found = build()
         except Exception as e:   # an explanation must never cost the verdict
-            found = Part("explainer-error", "The explanation failed",
-                         [f"(could not explain this run: {type(e).__name__}: {e})"], {"error": repr(e)})
+            line = f"(could not explain this run: {type(e).__name__}: {e})"
+            found = Part("explainer-error", "The explanation failed", [line], {"summary": line, "error": repr(e)})
         if isinstance(found, Part):
             parts.append(found)
         elif found:
