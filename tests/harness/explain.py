@@ -7,8 +7,9 @@ that is not valid is explained from the stored history and network journal, read
 - a few lines on the console, under the verdict (``Explanation.lines``);
 - a full section on the run page: ``explanation.html`` in the run directory, with its
   pictures (``explain-*.svg``) beside it, which ``serve`` shows under the judged figures;
-- ``explanation`` at the top of ``results.json``: the same facts as data, one entry per
-  results part explained (``workload``, ``availability``, ``stats``), plus the console lines.
+- ``explanation``, a top-level key of ``results.json``: the same facts as data, one entry per
+  part explained (``workload``, ``availability``, ``stats``, ``latency``; each with a one-line
+  ``summary``), plus the console ``lines``.
 
 The workload's own explanation lives next to its checker (``Workload.explain``); what any
 workload can fail the same way (availability, ops that never succeeded, a checker that threw)
