@@ -229,10 +229,13 @@ def availability_part(ctx: Context) -> Part | None:
 
 
 def _gist(meaning: str) -> str:
-    """A code's meaning for the console: its name, and the pointer to the logs if any."""
-    name = meaning.split(":")[0]
+    """A code's meaning for the console: its name, whether it is a normal answer, and the
+    pointer to the logs if any."""
+    gist = meaning.split(":")[0]
+    if " — normal in " in meaning:
+        gist += f" ({meaning.split(' — ')[1].split(':')[0]})"
     logs = meaning.split("; the tracebacks are in ")
-    return f"{name}, tracebacks in {logs[1]}" if len(logs) > 1 else name
+    return f"{gist}, tracebacks in {logs[1]}" if len(logs) > 1 else gist
 
 
 def checker_error_part(ctx: Context) -> Part | None:
