@@ -231,9 +231,12 @@ def patterns(all_facts: list[dict]) -> list[str]:
                              f"no message carried {it} anywhere."))
     dropped = sum(1 for f in all_facts if last_reason(f, "partition"))
     if dropped:
+        healed = all("the end" not in nv["last"].get("partition", "") for f in all_facts for nv in f["never-had"]
+                     if nv.get("last", {}).get("reason") == "partition")
         found.append((dropped, f"For {share(dropped)} {n}, the last message carrying it to a node that never had it "
-                               f"was dropped by a partition, and nothing carried it there afterwards, though the "
-                               f"partition healed: a value must be sent again until its receiver confirms it."))
+                               f"was dropped by a partition, and nothing carried it there afterwards"
+                               + (", though the partition healed: a value must be sent again until its receiver "
+                                  "confirms it." if healed else ".")))
     down = sum(1 for f in all_facts if last_reason(f, "receiver-down"))
     if down:
         found.append((down, f"For {share(down)} {n}, the last message carrying it to a node that never had it was "
