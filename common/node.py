@@ -62,6 +62,7 @@ import json
 import os
 import traceback
 from collections.abc import Awaitable, Callable, Coroutine
+from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
 from .errors import ErrorCode, RPCError, RPCTimeout
@@ -96,6 +97,8 @@ class Node:
     def __init__(self) -> None:
         self.node_id: str | None = None   # this node's id, known once init has arrived
         self.node_ids: list[str] = []     # every server node, this one included, in CLI order
+        # Where durable state lives (`common.wal`); None: the working directory at start.
+        self.data_dir: Path | None = None
         self._handlers: dict[str, tuple[Handler, bool, Shape | None]] = {
             "init": (self._init, False, Shape({"node_id": str, "node_ids": list[str]}))}
         self._init_hooks: list[Callable[[], None]] = []

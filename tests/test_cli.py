@@ -53,6 +53,15 @@ class TestFlags(unittest.TestCase):
     def test_nemesis_list_may_have_spaces_around_commas(self):
         self.assertEqual(parse("--nemesis", "partition , partition").nemesis, ["partition", "partition"])
 
+    def test_nemesis_takes_any_set_of_partition_kill_and_pause_as_maelstrom_main_does(self):
+        self.assertEqual(parse("--nemesis", "kill").nemesis, ["kill"])
+        self.assertEqual(parse("--nemesis", "pause,partition , kill").nemesis, ["pause", "partition", "kill"])
+
+    def test_an_unknown_fault_is_refused_naming_the_three(self):
+        with self.assertRaises(ArgumentError) as refused:
+            parse_test_args(["--bin", "x", "--nemesis", "kill,crash"])
+        self.assertIn("unknown nemesis fault 'crash': must be one of kill, partition, pause", str(refused.exception))
+
     def test_the_original_command_line_is_kept(self):
         self.assertEqual(parse("-w", "echo").argv, ["--bin", "node.py", "-w", "echo"])
 

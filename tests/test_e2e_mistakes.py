@@ -89,7 +89,8 @@ class NamedMistakes(unittest.TestCase):
                                      r"tracebacks in node-logs/n0\.log")
 
     def test_a_handler_that_blocks_is_named_as_blocking(self):
-        run = echo_run("echo_blocks.py")
+        run = run_harness("-w", "echo", "--bin", node(BROKEN + "echo_blocks.py"), "--node-count", "1",
+                          "--time-limit", "4", "--rate", "5", "--seed", "1", timeout=60)
         self.assertNamed(run, "blocking-handler", "held", "for 2.0 s and wrote nothing at all meanwhile",
                          "a handler is blocking", "never block in a handler")
 

@@ -134,6 +134,29 @@ class Kill(unittest.TestCase):
         self.assertNotEqual(*seen["pids"])
         self.assertEqual(seen["state"], "running")
 
+    def test_each_life_that_ended_on_its_own_is_in_the_crash_report_once(self):
+        script = """
+            import os, sys
+            with open("starts", "a") as f:
+                f.write("x")
+            sys.exit(2 + len(open("starts").read()))
+        """
+        seen = {}
+
+        async def go():
+            c = Cluster()
+            c.node.argv = [sys.executable, "-c", textwrap.dedent(script)]
+            await c.node.start()
+            await wait_for(lambda: c.node.exit_status == 3)
+            await c.node.start()    # the nemesis's start finds it down and launches it again
+            await wait_for(lambda: c.node.exit_status == 4)
+            seen.update(crashed=c.node.crashed, report=c.node.crash_report())
+            await c.node.kill()
+        asyncio.run(go())
+        self.assertTrue(seen["crashed"])
+        self.assertEqual((seen["report"].count("exited with status 3"),
+                          seen["report"].count("exited with status 4")), (1, 1))
+
     def test_a_running_node_cannot_be_started_twice(self):
         async def body(c):
             with self.assertRaises(RuntimeError):

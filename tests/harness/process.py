@@ -334,16 +334,17 @@ class NodeHost:
         return self.exit_status is not None or bool(self.earlier_crashes)
 
     def crash_report(self) -> str:
-        if self.exit_status is None:
-            return "\n".join(self.earlier_crashes)
+        """Each time the node exited on its own, with the last lines of its stderr."""
+        return "\n".join([*self.earlier_crashes, *([self._exit_report()] if self.exit_status is not None else [])])
+
+    def _exit_report(self) -> str:
         tail = "\n".join(self.stderr_tail) or "(nothing on stderr)"
-        report = f"node {self.id} exited with status {self.exit_status}; last lines of its stderr:\n{tail}"
-        return "\n".join([*self.earlier_crashes, report])
+        return f"node {self.id} exited with status {self.exit_status}; last lines of its stderr:\n{tail}"
 
     def _restarting(self) -> None:
         """Forget the life that ended: what a restarted node's host must reset."""
         if self.exit_status is not None:
-            self.earlier_crashes.append(self.crash_report())
+            self.earlier_crashes.append(self._exit_report())
         self.restarts += 1
         self.silenced = None
         self.exit_status = None

@@ -219,7 +219,7 @@ def _txt_line(op: dict) -> str:
     columns = [edn.dumps(op["process"], keyword_values=True, compact=True),
                edn.dumps(op["type"], keyword_values=True, compact=True),
                edn.dumps(op["f"], keyword_values=True, compact=True),
-               edn.dumps(op.get("value"), compact=True)]
+               edn.dumps(op.get("value"), keyword_values=op["process"] == "nemesis", compact=True)]
     if op.get("error") is not None:
         columns.append(edn.error_to_edn(op["error"]))
     return "\t".join(columns)

@@ -19,6 +19,7 @@ import shlex
 import subprocess
 import sys
 import tempfile
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from ..cli import ArgumentError, bad_args, build_parser, parse_test_args
@@ -125,7 +126,7 @@ def sweep(argv: list[str], flags: dict) -> int:
         for outcome in sweeping.run_many(argv, seeds, flags["jobs"], flags["stop"]):
             outcomes.append(outcome)
             progress.add(outcome)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, BrokenProcessPool):
         progress.finish()
         print("Interrupted; the summary covers the seeds that finished.", file=sys.stderr)
     outcomes.sort(key=lambda o: o.seed)

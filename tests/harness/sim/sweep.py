@@ -15,6 +15,7 @@ import shutil
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -145,8 +146,10 @@ def _short(value: object) -> str:
 _worker_store: Path | None = None
 
 
-def _init_worker() -> None:
+def _init_worker(quiet: bool = True) -> None:
     global _worker_store
+    if quiet:   # a run's own output goes to its jepsen.log; a worker prints nothing
+        sys.stderr = open(os.devnull, "w")
     base = Path("/dev/shm") if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
     _worker_store = Path(tempfile.mkdtemp(prefix="glomers-sweep-", dir=base))
 
@@ -159,11 +162,12 @@ def _work(job: tuple[list[str], int]) -> Outcome:
         return Outcome(seed, ABORTED, reason=f"the simulator failed: {type(e).__name__}: {e}")
 
 
-def run_many(argv: list[str], seeds: list[int], jobs: int, stop_on_failure: bool = False,
-             progress=None):
-    """Yield each seed's `Outcome` as workers finish them (not in seed order)."""
+def run_many(argv: list[str], seeds: list[int], jobs: int, stop_on_failure: bool = False):
+    """Yield each seed's `Outcome` as workers finish them (not in seed order). Stopping
+    (at a failure, or when the caller stops iterating) lets the runs in progress finish:
+    a run handles SIGTERM itself, so workers are never terminated."""
     if jobs <= 1 or len(seeds) == 1:
-        _init_worker()
+        _init_worker(quiet=False)
         try:
             for seed in seeds:
                 outcome = _work((argv, seed))
@@ -174,15 +178,16 @@ def run_many(argv: list[str], seeds: list[int], jobs: int, stop_on_failure: bool
             shutil.rmtree(_worker_store, ignore_errors=True)
         return
     context = multiprocessing.get_context("fork")
-    with context.Pool(jobs, initializer=_init_worker) as pool:
-        try:
-            for outcome in pool.imap_unordered(_work, [(argv, s) for s in seeds], chunksize=1):
-                yield outcome
-                if stop_on_failure and outcome.failed:
-                    pool.terminate()
-                    return
-        finally:
-            pool.terminate()
+    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker)
+    try:
+        futures = [pool.submit(_work, (argv, seed)) for seed in seeds]
+        for future in as_completed(futures):
+            outcome = future.result()
+            yield outcome
+            if stop_on_failure and outcome.failed:
+                return
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 class Progress:
