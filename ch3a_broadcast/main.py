@@ -4,15 +4,18 @@ return them all when read.
 
 With one node there is nobody to tell, so the node is just a set. The topology message
 matters only once there are neighbours; here it is acknowledged and ignored.
+
+Restarts: the set is a `DurableSet`, so each new value is on disk (`common.wal`) before its
+``broadcast_ok``, and the set is read back at start, before ``init_ok``.
 """
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from common import Message, Node  # noqa: E402  (importable only once the path is set)
+from common import DurableSet, Message, Node  # noqa: E402  (importable once the path is set)
 
 node = Node()
-messages: set[int] = set()
+messages = DurableSet(node, "messages")   # a set of ints, kept on disk
 
 
 @node.on("broadcast", message=int)

@@ -14,18 +14,24 @@ heals, one round closes every gap.
 Periodic sync rather than an immediate push per value batches all that was learnt in an
 interval into one message per peer. The price is up to SYNC_INTERVAL of extra latency, which
 this challenge does not limit.
+
+Restarts. The values are a `DurableSet`: each is on disk (`common.wal`) before it is
+acknowledged, to a client (broadcast_ok) or to a peer (gossip_ok), and is read back at start,
+so what a peer is known to hold it still holds after a restart. A restarted node knows nothing
+of its peers, so its first round offers each of them everything once; what was sent to it
+while it was down went unacknowledged, and its senders offer it again.
 """
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from common import Message, Node, RPCError  # noqa: E402  (importable once the path is set)
+from common import DurableSet, Message, Node, RPCError  # noqa: E402  (importable once path is set)
 
 SYNC_INTERVAL = 0.25   # seconds between sync rounds
 PUSH_TIMEOUT = 1.0     # seconds to wait for a push's acknowledgement
 
 node = Node()
-messages: set[int] = set()
+messages = DurableSet(node, "messages")   # a set of ints, kept on disk
 held_by: dict[str, set[int]] = {}   # peer -> the values it is known to hold
 in_flight: set[str] = set()          # peers with a push awaiting its acknowledgement
 

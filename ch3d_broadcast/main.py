@@ -25,21 +25,25 @@ way, so a healthy run never pays for a repair. Repaired values are old news and 
 prefixes like any others, so a node passes on at once what it was given: after a heal each
 holder of a value hands it to the peer it tells and to the peer that tells it, the holders
 about triple each round, and every node holds every value a few rounds later, well within the
-10 s before the final reads. Everything is fire-and-forget: whatever a partition drops shows up
-in a later digest as a difference, and is sent again.
+10 s before the final reads. Everything is fire-and-forget: whatever a partition drops, or a
+node misses while it is down, shows up in a later digest as a difference, and is sent again.
+Every value a node holds is in its write-ahead log (`common.wal`), with origin and number,
+before it is acknowledged or counted in a prefix, and is replayed when the node restarts.
 """
 import sys
 import time
 from pathlib import Path
+from typing import TypedDict
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from common import Message, Node  # noqa: E402  (importable only once the path is set)
+from common import Message, Node, WriteAheadLog  # noqa: E402  (importable once the path is set)
 
 SYNC_INTERVAL = 1.0   # seconds per round: each node sends one digest per round
 IN_FLIGHT = 1.0       # seconds a value that came by the fast path may still be on its way
 ANSWERS = 2           # an exchange is at most: digest, answer, answer to the answer
 DIGEST = dict[str, int]                  # origin -> prefix held
 MISSING = list[tuple[str, int, list[int]]]   # [origin, first seq, values from there on]
+Digest = TypedDict("Digest", {"have": DIGEST, "values": MISSING, "answers": int})   # a sync's fields
 
 node = Node()
 values: set[int] = set()                 # every value this node knows, for reads
@@ -48,17 +52,21 @@ prefix: dict[str, int] = {}              # origin -> how many of its values we h
 fast_arrival: dict[tuple[str, int], float] = {}   # (origin, seq) -> when it came by fast path
 turn = 0                                 # this round's peer is turn places after us
 due: str | None = None                   # the peer still owed this round's digest
+saved = WriteAheadLog(node, "values", apply=lambda record: hold(*record))
 
 
 def store(origin: str, seq: int, value: int, fast: bool = False) -> None:
     """Record ``value`` as ``origin``'s value number ``seq``; ``fast``: it came by the fast
     path, so the other nodes' copies may still be on their way."""
+    if seq not in logs.get(origin, ()):
+        saved.append([origin, seq, value])
+        if fast:
+            fast_arrival[origin, seq] = time.monotonic()
+
+
+def hold(origin: str, seq: int, value: int) -> None:
     log = logs.setdefault(origin, {})
-    if seq in log:
-        return
     log[seq] = value
-    if fast:
-        fast_arrival[origin, seq] = time.monotonic()
     values.add(value)
     held = prefix.get(origin, 0)
     while held in log:
@@ -86,18 +94,17 @@ def broadcast(msg: Message) -> None:
         for peer in node.peers:
             body = {"type": "gossip", "seq": seq, "message": value}
             if peer == due:                 # the round's digest travels for free
-                body.update(digest())
+                body["digest"] = digest()
                 due = None
             node.send(peer, body)
     node.reply(msg, {"type": "broadcast_ok"})
 
 
-@node.on("gossip", seq=int, message=int, have=DIGEST | None, values=MISSING | None,
-         answers=int | None)
+@node.on("gossip", seq=int, message=int, digest=Digest | None)
 def gossip(msg: Message) -> None:
     store(msg.src, msg.body["seq"], msg.body["message"], fast=True)
-    if "have" in msg.body:
-        sync(msg)
+    if msg.body.get("digest") is not None:
+        sync(msg._replace(body=msg.body["digest"]))
 
 
 @node.on("read")

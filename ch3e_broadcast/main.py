@@ -12,13 +12,18 @@ Each node keeps a `Link` per neighbour. A message carries every value the neighb
 known to hold, a sequence number and an ``ack`` of the highest one received from it, so
 confirming message n confirms all values offered up to n, even if a partition dropped earlier
 messages. Confirmations ride along with the data. README.md in this folder has the details.
+
+Restarts. Values are a `DurableSet`, on disk before they are acknowledged or confirmed and
+read back at start; links are not saved, so a restarted node offers everything once. Each
+life (`Lives`) numbers its messages above any number an earlier one used, so a neighbour's
+``received`` and ``ack``, which only grow, stay right across restarts.
 """
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from common import Body, Message, Node  # noqa: E402  (importable only once the path is set)
+from common import Body, DurableSet, Lives, Message, Node  # noqa: E402  (importable once path is set)
 
 QUIET = 0.5          # a neighbour silent this long has stopped sending: confirm on our own
 ACK_DEADLINE = 2.0   # no confirmation waits longer, which bounds what each message repeats
@@ -30,10 +35,10 @@ CHECK_PERIOD = 0.1   # how often links are checked for due confirmations and rep
 class Link:
     """What this node knows of one neighbour, and what it owes it."""
 
-    def __init__(self) -> None:
+    def __init__(self, first_seq: int) -> None:
         self.held: set[int] = set()          # values the neighbour surely holds
         self.pending: dict[int, int] = {}    # offered, unconfirmed value -> seq of first offer
-        self.seq = 0                 # sequence number of our latest message to the neighbour
+        self.seq = first_seq         # sequence number of our latest message to the neighbour
         self.last_sent = float("-inf")
         self.received = 0            # highest seq of a value-carrying message from it
         self.confirmed = 0           # the highest of its seqs we have confirmed
@@ -73,7 +78,8 @@ class Link:
 
 
 node = Node()
-messages: set[int] = set()
+lives = Lives(node)
+messages = DurableSet(node, "messages")   # a set of ints, kept on disk
 links: dict[str, Link] = {}       # neighbour -> link: the hub has 24, a leaf has one
 hub = ""
 fan_out_interval = 0.350         # seconds between the hub's batches; see the usage line
@@ -88,9 +94,11 @@ def join_star() -> None:
     global hub
     hub = node.node_ids[0]
     for peer in node.peers if node.node_id == hub else [hub]:
-        links[peer] = Link()
+        links[peer] = Link(first_seq=lives.number << 32)   # no life sends 2**32 messages
     if node.node_id == hub:
         node.every(fan_out_interval)(fan_out)
+    elif messages:   # restarted: the hub may lack what we offered before
+        send_update(hub, time.monotonic())
 
 
 def fan_out() -> None:

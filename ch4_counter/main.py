@@ -17,7 +17,8 @@ Cost: one write and one read, four messages per node per round, 12 a second for 
 Why the final reads are exact. seq-kv may answer a node from an old state, but never from one
 older than the newest it has made or seen; and a request that changes the state is applied to
 the newest state, which moves the node's view there (docs/maelstrom.md §7.3). Every write here changes the
-state, even when no count has moved, because it carries the node's round number, which grows.
+state, even when no count has moved, because it carries the node's life and round number,
+which no earlier write of the node carried.
 So a read after a node's own write sees every write that seq-kv applied before that write.
 Adds stop at the end of the main phase. Within a round every node has written its final count;
 in the rounds after that, every read follows a write made after those, so it returns that
@@ -25,24 +26,42 @@ peer's final count, and once a node has read each peer (two rounds for three nod
 holds every final count: about three seconds after the last add, long before the final reads,
 which come 10 s after the heal. A write or read that fails is simply redone next round: the
 counts it would have carried are still in the view.
+
+Restarts. A node's own count exists nowhere else until it is shared, so each add writes the
+new count to the node's write-ahead log (`common.wal`) before ``add_ok``; the log is replayed
+at start (and, as only the latest count matters, compacted to one record). Peers' counts are
+not saved: seq-kv holds them, and the next rounds read them back. A restarted node starts a
+new life (`Lives`) and numbers its rounds again from 1, so its writes still never repeat.
 """
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from common import KV, SEQ_KV, Message, Natural, Node, RPCError  # noqa: E402  (importable once path is set)
+from common import KV, SEQ_KV, ErrorCode, Lives, Message, Natural, Node, RPCError, WriteAheadLog  # noqa: E402
 
 ROUND = 1.0   # seconds between a node's writes (and reads) of seq-kv
+LIMIT = 2 ** 63 - 1   # the largest total an add may make: a Java long, what Maelstrom's checker holds
 
 node = Node()
 kv = KV(node, SEQ_KV)
 counts: dict[str, int] = {}   # node -> how much it has counted, as far as this node knows
 rounds = 0
+lives = Lives(node)
+
+
+def set_own_count(count: int) -> None:
+    counts[node.node_id] = count
+
+
+own_count = WriteAheadLog(node, "count", apply=set_own_count,
+                          snapshot=lambda: [counts.get(node.node_id, 0)])
 
 
 @node.on("add", delta=Natural)
 def add(msg: Message) -> None:
-    counts[node.node_id] = counts.get(node.node_id, 0) + msg.body["delta"]
+    if sum(counts.values()) + msg.body["delta"] > LIMIT:   # refused: nothing counted
+        raise RPCError(ErrorCode.MALFORMED_REQUEST, f"add: the counter would pass {LIMIT}")
+    own_count.append(counts.get(node.node_id, 0) + msg.body["delta"])
     node.reply(msg, {"type": "add_ok"})
 
 
@@ -56,7 +75,7 @@ async def share() -> None:
     global rounds
     rounds += 1
     try:
-        await kv.write(node.node_id, {"counts": counts, "round": rounds})
+        await kv.write(node.node_id, {"counts": counts, "round": [lives.number, rounds]})
         if not node.peers:
             return
         peer = node.peers[rounds % len(node.peers)]

@@ -16,6 +16,9 @@ a node's own requests never make each other's CAS fail.
 
 Committed offsets are raised in memory at once and in lin-kv (``committed/<key>``, by CAS)
 in batches a little later: a consumer that resumes from a lagging offset only polls again.
+What is acknowledged but not yet in lin-kv must survive a restart: each commit is written to
+a write-ahead log (`common.wal`) before ``commit_offsets_ok``; the log is replayed at start,
+which also marks every key for flushing again. Sends need nothing: lin-kv holds the logs.
 
 A send gives up after ``SEND_DEADLINE_S``, inside the client's 5 s (a late reply silences the
 node, docs/maelstrom.md §2.8). A CAS that timed out may have been applied, hence error 0 (indefinite); if
@@ -28,7 +31,8 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from common import KV, ErrorCode, Message, Node, PreconditionFailed, RPCError, RPCTimeout  # noqa: E402
+from common import (KV, ErrorCode, Message, Node, PreconditionFailed, RPCError,  # noqa: E402
+                    RPCTimeout, WriteAheadLog)
 
 SEND_DEADLINE_S = 2.5      # no new lin-kv request for a send after this long
 FLUSH_INTERVAL_S = 0.1     # how often committed offsets are written to lin-kv
@@ -39,6 +43,16 @@ logs: dict[str, list] = {}                          # key -> the longest list se
 send_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 committed: dict[str, int] = {}                      # key -> highest offset committed here
 unflushed: set[str] = set()                         # keys lin-kv has not heard the commit of
+
+
+def commit(offsets: dict[str, int]) -> None:
+    for key, offset in offsets.items():
+        if offset > committed.get(key, -1):
+            committed[key] = offset
+            unflushed.add(key)
+
+
+commits = WriteAheadLog(node, "commits", apply=commit, snapshot=lambda: [committed])
 
 
 def remember(key: str, log: list) -> list:
@@ -94,10 +108,7 @@ async def poll(msg: Message) -> None:
 
 @node.on("commit_offsets", offsets=dict[str, int])
 def commit_offsets(msg: Message) -> None:
-    for key, offset in msg.body["offsets"].items():
-        if offset > committed.get(key, -1):
-            committed[key] = offset
-            unflushed.add(key)
+    commits.append(msg.body["offsets"])
     node.reply(msg, {"type": "commit_offsets_ok"})
 
 

@@ -17,6 +17,12 @@ holds a client thread that could serve ops that can. A forward waits a few usual
 appended it) and marks the owner unreachable: its keys' sends get error 11 at once (definite:
 nothing is forwarded) until a sync from it, or a reply to one, arrives. It is synced every
 round, even with nothing new, so the heal is seen within a round. Polls and commits are local.
+
+*Restarts.* A node's logs, its own keys' and its copies, and its committed offsets are
+`common.logs.Logs`: on disk before they are acknowledged (send_ok, commit_offsets_ok,
+sync_ok) and read back at start. An owner goes on from the offset it stopped at, and what
+peers were told it holds it still holds. A restarted node knows nothing of its peers' copies,
+so it offers them everything once; their replies say where they really are.
 """
 import asyncio
 import re
@@ -27,14 +33,13 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from common import ErrorCode, Message, Node, RoundTrip, RPCError  # noqa: E402
+from common import ErrorCode, Logs, Message, Node, RoundTrip, RPCError  # noqa: E402
 
 SYNC_INTERVAL_S, SYNC_TIMEOUT_S = 0.1, 0.5   # how often peers are sent what they miss
 NUMBER = re.compile(r"-?[0-9]{1,18}")   # keys the workload makes: "0", "1", ...
 
 node = Node()
-logs: defaultdict[str, list] = defaultdict(list)    # key -> its log, or a prefix of it
-committed: dict[str, int] = {}                       # key -> highest committed offset
+store = Logs(node)   # key -> its log or a prefix of it, and its committed offset
 peer_lengths: defaultdict[str, dict[str, int]] = defaultdict(dict)    # of our keys' logs
 peer_committed: defaultdict[str, dict[str, int]] = defaultdict(dict)  # offsets told to peers
 unreachable: set[str] = set()   # owners whose last forward timed out, not heard from since
@@ -46,13 +51,6 @@ def owner(key: str) -> str:
     return node.node_ids[number % len(node.node_ids)]
 
 
-def append_at(key: str, offset: int, messages: list) -> None:
-    """Add messages known to sit at ``offset`` onwards, if they extend our copy."""
-    log = logs[key]
-    if offset <= len(log):
-        log.extend(messages[len(log) - offset:])
-
-
 @node.on("send", key=str, msg=object)
 def send(msg: Message) -> None:
     key = msg.body["key"]
@@ -61,8 +59,7 @@ def send(msg: Message) -> None:
     if owner(key) != node.node_id:
         node.spawn(forward(msg))
     else:
-        logs[key].append(msg.body["msg"])
-        node.reply(msg, {"type": "send_ok", "offset": len(logs[key]) - 1})
+        node.reply(msg, {"type": "send_ok", "offset": store.append(key, msg.body["msg"])})
 
 
 async def forward(msg: Message) -> None:
@@ -77,55 +74,44 @@ async def forward(msg: Message) -> None:
     else:
         unreachable.discard(owner(key))
         forwards.took(time.monotonic() - start)
-        append_at(key, reply["offset"], [msg.body["msg"]])
+        store.save({key: [reply["offset"], [msg.body["msg"]]]}, {})
         node.reply(msg, {"type": "send_ok", "offset": reply["offset"]})
 
 
 @node.on("poll", offsets=dict[str, int])
 def poll(msg: Message) -> None:
-    found = {}
-    for key, start in msg.body["offsets"].items():
-        first = max(start, 0)
-        if first < len(logs.get(key, ())):
-            found[key] = [[offset, m] for offset, m in enumerate(logs[key][first:], first)]
-    node.reply(msg, {"type": "poll_ok", "msgs": found})
-
-
-def raise_committed(offsets: dict[str, int]) -> None:
-    committed.update({k: offset for k, offset in offsets.items() if offset > committed.get(k, -1)})
+    node.reply(msg, {"type": "poll_ok", "msgs": store.poll(msg.body["offsets"])})
 
 
 @node.on("commit_offsets", offsets=dict[str, int])
 def commit_offsets(msg: Message) -> None:
-    raise_committed(msg.body["offsets"])
+    store.commit(msg.body["offsets"])
     node.reply(msg, {"type": "commit_offsets_ok"})
 
 
 @node.on("list_committed_offsets", keys=list[str])
 def list_committed_offsets(msg: Message) -> None:
-    offsets = {key: committed[key] for key in msg.body["keys"] if key in committed}
+    offsets = store.committed_offsets(msg.body["keys"])
     node.reply(msg, {"type": "list_committed_offsets_ok", "offsets": offsets})
 
 
 @node.on("sync", logs=dict[str, tuple[int, list]], committed=dict[str, int])
 def sync(msg: Message) -> None:
     unreachable.discard(msg.src)   # it reaches us, so (partitions being symmetric) we reach it
-    for key, (offset, messages) in msg.body["logs"].items():
-        append_at(key, offset, messages)
-    raise_committed(msg.body["committed"])
-    lengths = {key: len(logs[key]) for key in msg.body["logs"]}
+    store.save(msg.body["logs"], msg.body["committed"])
+    lengths = {key: len(store.logs[key]) for key in msg.body["logs"]}
     node.reply(msg, {"type": "sync_ok", "lengths": lengths})
 
 
 async def sync_peer(peer: str) -> None:
     known = peer_lengths[peer]
     missing = {}
-    for key, log in logs.items():
+    for key, log in store.logs.items():
         start = known.get(key, 0)
         if len(log) > start and owner(key) == node.node_id:
             missing[key] = [start, log[start:]]
     told = peer_committed[peer]
-    news = {key: offset for key, offset in committed.items() if offset > told.get(key, -1)}
+    news = {key: offset for key, offset in store.committed.items() if offset > told.get(key, -1)}
     if not missing and not news and peer not in unreachable:   # (its reply says it is back)
         return
     try:

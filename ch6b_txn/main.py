@@ -33,6 +33,12 @@ uncommitted needs (6c is stricter about what others may see).
 
 Cost: one push and one acknowledgement per peer per interval, a handful of messages per
 second, almost nothing per operation at 1000 transactions per second.
+
+Restarts: every write, made here or replicated, is on disk (`common.wal`, inside `Registers`)
+before it is acknowledged and is read back at start; a restarted node pushes everything it
+holds to every peer once. A write is saved as it runs: a node killed in the middle of a
+transaction keeps the writes made so far, which read uncommitted allows (the transaction
+gets no reply, so it is indefinite).
 """
 import sys
 from pathlib import Path
@@ -53,7 +59,7 @@ def txn(msg: Message) -> None:
         if f == "r":
             done.append([f, k, registers.read(k)])
         else:
-            registers.write(k, stamp, v)   # the newest stamp there is: it always wins here
+            registers.write(stamp, {k: v})   # the newest stamp there is: it always wins here
             done.append([f, k, v])
     node.reply(msg, {"type": "txn_ok", "txn": done})
 

@@ -36,6 +36,11 @@ conflicting writes are not refused but ordered, by their stamps.
 
 A partition changes nothing for clients: they are answered from the local copy, possibly
 stale, which read committed allows. Replication catches up once the network heals.
+
+Restarts: a commit is one record on disk (`common.wal`, inside `Registers`), written before
+``txn_ok``, so a killed node keeps a transaction whole or not at all; replicated writes are on
+disk before ``replicate_ok``. All is read back at start, and a restarted node pushes
+everything it holds to every peer once.
 """
 import sys
 from pathlib import Path
@@ -59,9 +64,7 @@ def txn(msg: Message) -> None:
             written[k] = v
             done.append([f, k, v])
     # Commit: the final write per key becomes visible, here and (soon) on every peer.
-    stamp = registers.next_stamp()
-    for k, v in written.items():
-        registers.write(k, stamp, v)
+    registers.write(registers.next_stamp(), written)   # on disk whole, or not at all
     node.reply(msg, {"type": "txn_ok", "txn": done})
 
 

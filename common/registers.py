@@ -14,15 +14,26 @@ twice, or an old one late, changes nothing (the stamp decides), so retries are s
 newest value per key is sent: an older one would lose on arrival anyway.
 
 Cost: one push and one acknowledgement per peer per interval, whatever the write rate.
+
+Restarts. Every write a copy holds, made here or replicated, is in a write-ahead log
+(`common.wal`) before it is acknowledged (to the client, or ``replicate_ok``), one record per
+`write` or push, so a transaction's writes are on disk whole or not at all. The log is
+replayed at start, which also moves the clock past every stamp held; its snapshot is the
+newest write of each key. What a node had not yet pushed is not saved: a restarted node
+queues everything it holds for every peer, once.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from .errors import RPCError
+from .errors import ErrorCode, RPCError
 from .node import Message, Node
+from .wal import WriteAheadLog
 
 Stamp = tuple[int, str]
+# No run makes this many transactions: a replicated stamp past it is forged, and refused, so
+# that a clock (and every stamp after it) always stays a small integer.
+STAMP_LIMIT = 2 ** 62
 
 
 class Registers:
@@ -35,7 +46,9 @@ class Registers:
         self.values: dict[Any, tuple[Stamp, Any]] = {}               # key -> (stamp, value)
         self.unsent: dict[str, dict[Any, tuple[Stamp, Any]]] = {}    # peer -> key -> (stamp, value)
         self.in_flight: set[str] = set()                             # peers with a push unacknowledged
-        node.on_init(self._meet_peers)
+        self._saved = WriteAheadLog(node, "registers", apply=self._install, snapshot=lambda: [
+            [[key, stamp, value] for key, (stamp, value) in self.values.items()]])
+        node.on_init(self._meet_peers)   # after the log's replay
         node.on("replicate", writes=list[tuple[int | str, tuple[int, str], object]])(
             self._replicate)
         node.every(interval)(self._push_all)
@@ -50,26 +63,36 @@ class Registers:
         self.clock += 1
         return (self.clock, self.node.node_id)
 
-    def write(self, key: Any, stamp: Stamp, value: Any) -> None:
-        """Install a write made here, and queue it for every peer."""
-        self._install(key, stamp, value)
+    def write(self, stamp: Stamp, writes: dict[Any, Any]) -> None:
+        """Install writes made here with ``stamp`` (on disk first, all or none), and queue
+        them for every peer."""
+        if not writes:
+            return
+        self._saved.append([[key, stamp, value] for key, value in writes.items()])
         for pending in self.unsent.values():
-            pending[key] = (stamp, value)
+            for key, value in writes.items():
+                pending[key] = (stamp, value)
 
-    def _install(self, key: Any, stamp: Stamp, value: Any) -> None:
-        self.clock = max(self.clock, stamp[0])
-        held = self.values.get(key)
-        # An equal stamp is the same transaction writing the key again: the later write wins.
-        if held is None or held[0] <= stamp:
-            self.values[key] = (stamp, value)
+    def _install(self, writes: list) -> None:
+        """Apply ``[[key, [counter, node id], value], ...]``."""
+        for key, (counter, origin), value in writes:
+            self.clock = max(self.clock, counter)
+            held = self.values.get(key)
+            # An equal stamp is the same transaction writing the key again: the later write wins.
+            if held is None or held[0] <= (counter, origin):
+                self.values[key] = ((counter, origin), value)
 
     def _meet_peers(self) -> None:
         for peer in self.node.peers:
-            self.unsent[peer] = {}
+            self.unsent[peer] = dict(self.values)   # after a restart: everything, once
 
     def _replicate(self, msg: Message) -> None:
-        for key, (counter, origin), value in msg.body["writes"]:
-            self._install(key, (counter, origin), value)
+        if any(counter > STAMP_LIMIT for _, (counter, _), _ in msg.body["writes"]):
+            raise RPCError(ErrorCode.MALFORMED_REQUEST, f"replicate: a stamp counter past {STAMP_LIMIT}")
+        news = [[key, stamp, value] for key, stamp, value in msg.body["writes"]
+                if key not in self.values or self.values[key][0] < tuple(stamp)]
+        if news:
+            self._saved.append(news)
         self.node.reply(msg, {"type": "replicate_ok"})
 
     def _push_all(self) -> None:

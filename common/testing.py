@@ -19,6 +19,7 @@ import json
 import os
 import queue
 import runpy
+import tempfile
 import threading
 from pathlib import Path
 from typing import Any
@@ -33,10 +34,16 @@ def load_node(script: str | Path) -> Node:
 
 
 class NodeDriver:
-    """A node served on a background thread, with Maelstrom's side of its pipes in hand."""
+    """A node served on a background thread, with Maelstrom's side of its pipes in hand.
 
-    def __init__(self, node: Node):
+    The node keeps its durable state (`common.wal`) in ``data_dir``: by default a temporary
+    directory removed at `close`. To restart a node as ``--nemesis kill`` does, serve a
+    fresh `load_node` of the same script with the same ``data_dir``."""
+
+    def __init__(self, node: Node, data_dir: str | Path | None = None):
         self.node = node
+        self._own_dir = tempfile.TemporaryDirectory() if data_dir is None else None
+        node.data_dir = Path(data_dir if data_dir is not None else self._own_dir.name)
         self.node_id = "n0"
         self._stdin_read, self._stdin = os.pipe()
         stdout_read, stdout_write = os.pipe()
@@ -132,6 +139,8 @@ class NodeDriver:
         os.close(self._stdin)
         for thread in self._threads:
             thread.join(timeout=5.0)
+        if self._own_dir is not None:
+            self._own_dir.cleanup()
 
     # -- background threads --------------------------------------------------------------
 

@@ -121,18 +121,51 @@ class Diagnoses(unittest.TestCase):
         self.assertIn("KeyError: 'x'", lines[0])
         self.assertIn("node-logs/n2.log", lines[0])
 
-    def test_a_reply_held_while_the_node_wrote_nothing_is_blocking(self):
+    def test_replies_held_while_the_node_wrote_nothing_are_blocking(self):
         d, lines, _ = diagnostics()
         d.previous_output = lambda node: 9.0
         d.slow_reply("n0", "c1", "echo", 10.0, 12.0)
+        self.assertEqual(d.summary(), [])       # once may be a machine too busy to run it
+        d.slow_reply("n0", "c1", "echo", 10.0, 12.5)
         self.assertEqual(self.kinds(d), ["blocking-handler"])
-        self.assertIn("held c1's 'echo' request for 2.0 s", lines[0])
+        self.assertIn("held c1's 'echo' request for 2.5 s", lines[0])
+
+    def test_a_node_still_starting_is_not_blocking(self):
+        d, _, _ = diagnostics()
+        d.previous_output = lambda node: 0.0    # it has written nothing yet
+        for _ in range(3):
+            d.slow_reply("n0", "c1", "echo", 10.0, 12.0)
+            d.slow_reply("n0", "c1", "init", 10.0, 12.0)
+        self.assertEqual(d.summary(), [])
 
     def test_a_slow_reply_from_a_node_that_kept_writing_is_not_blocking(self):
         d, _, _ = diagnostics()
         d.previous_output = lambda node: 11.0     # it wrote something after the request
         d.slow_reply("n0", "c1", "echo", 10.0, 12.0)
         self.assertEqual(d.summary(), [])
+
+    def test_a_reply_held_by_a_node_the_nemesis_paused_meanwhile_is_not_blocking(self):
+        d, _, _ = diagnostics()
+        d.previous_output = lambda node: 9.0
+        d.disturbed_since = lambda node, since: node == "n0" and since <= 10.5
+        d.slow_reply("n0", "c1", "echo", 10.0, 12.0)
+        self.assertEqual(d.summary(), [])
+
+    def test_a_late_reply_to_a_closed_client_says_the_client_gave_up_not_that_the_message_is_bad(self):
+        # The network's words for it (network.CLOSED_CLIENT): a paused node answers late.
+        d, lines, _ = diagnostics()
+        d.bad_line("n1", '{"src":"n1","dest":"c4","body":{"type":"echo_ok","in_reply_to":1}}',
+                   "Invalid dest for message {...}: c4 is a client that has already been closed")
+        self.assertEqual(self.kinds(d), ["reply-to-closed-client"])
+        self.assertIn("answered c4 after c4 had given up waiting", lines[0])
+        self.assertIn("pauses", lines[0])
+
+    def test_a_restart_that_failed_names_the_node_and_its_working_directory(self):
+        d, lines, _ = diagnostics()
+        d.restart_failed("n2", "node n2 did not answer init within 10 s after its restart\nlast lines: ...")
+        self.assertEqual(self.kinds(d), ["restart-failed"])
+        self.assertIn("n2 did not come back after the nemesis restarted it: node n2 did not answer init", lines[0])
+        self.assertIn("node-data/n2/", lines[0])
 
     def test_blocking_means_far_longer_than_the_network_delay(self):
         d, _, _ = diagnostics()

@@ -33,6 +33,19 @@ class Console(unittest.TestCase):
         self.assertRegex(footer, r"stable latency max +[\d,]+ ms +< 600 ms +(pass|FAIL)")
         self.assertIn(f"Stored in store/broadcast/{run.store.name}/", footer)
 
+    def test_a_run_over_its_challenges_latency_limits_names_its_slowest_values_and_their_paths(self):
+        # Each value hops once per node along a line of five: 4 x 300 ms, past 3d's 600 ms max.
+        run = run_harness("-w", "broadcast", "--bin", node("tests/broken_nodes/broadcast_gossip_once.py"),
+                          "--node-count", "5", "--topology", "line", "--time-limit", "3", "--rate", "40",
+                          "--latency", "300", "--seed", "1", env={"GLOMERS_CHALLENGE": "3d"}, timeout=60)
+        self.assertIs(run.results["valid?"], True, run.details())    # Maelstrom calls it valid
+        self.assertRegex(run.stdout, r"Why it misses the challenge's limits:\n +Stable latency misses the "
+                                     r"challenge's limits: (median [\d,]+ ms \(< 400 ms\), )?max [\d,]+ ms \(< 600 ms\)")
+        self.assertRegex(run.stdout, r"value \d+: stable [\d,]+ ms after it was known; it reached the last of 5 "
+                                     r"nodes, n\d, [\d,]+ ms after its acknowledgement, along n\d( → n\d){4} \(4 hops\)")
+        slowest = run.results["explanation"]["latency"]["slowest"][0]
+        self.assertEqual(len(slowest["had"]), 5)
+
 
 class NodesThatCannotRun(unittest.TestCase):
     def script(self, text: str) -> str:

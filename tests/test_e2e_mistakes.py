@@ -59,6 +59,11 @@ class NamedMistakes(unittest.TestCase):
         run = echo_run("reply_never_sent.py")
         self.assertNamed(run, "reply-never-requested", "never sent a msg_id 1000")
 
+    def test_a_node_that_closes_its_stdout_and_runs_on_is_named(self):
+        # Issue 20: it was never named; every request to it simply timed out.
+        run = echo_run("stdout_closed.py")
+        self.assertNamed(run, "stdout-closed", "closed its stdout but is still running")
+
     def test_a_node_that_exits_is_named_with_its_last_words(self):
         run = echo_run("crash_after_five.py")
         self.assertEqual(run.returncode, 255, run.details())
@@ -84,7 +89,8 @@ class NamedMistakes(unittest.TestCase):
                                      r"tracebacks in node-logs/n0\.log")
 
     def test_a_handler_that_blocks_is_named_as_blocking(self):
-        run = echo_run("echo_blocks.py")
+        run = run_harness("-w", "echo", "--bin", node(BROKEN + "echo_blocks.py"), "--node-count", "1",
+                          "--time-limit", "4", "--rate", "5", "--seed", "1", timeout=60)
         self.assertNamed(run, "blocking-handler", "held", "for 2.0 s and wrote nothing at all meanwhile",
                          "a handler is blocking", "never block in a handler")
 

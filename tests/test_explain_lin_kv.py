@@ -38,7 +38,7 @@ class Shrinking(unittest.TestCase):
         self.assertIn(HISTORY[-1], self.found)
 
     def test_the_sentence_names_the_real_time_order_and_the_register_state(self):
-        text, _ = sentence(0, self.found, True)
+        text = " ".join(sentence(0, self.found, True)[0])
         self.assertIn("1 finished before 2 began", text)
         self.assertIn("can't read 1 from register", text)
         self.assertIn("process 3's read → 1", text)

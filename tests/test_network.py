@@ -4,14 +4,28 @@ from __future__ import annotations
 import asyncio
 import random
 import statistics
+import tempfile
 import unittest
+from pathlib import Path
 
 from tests.harness.clock import Clock
 from tests.harness.network import MS, Latency, Network, UnknownId, lateness_warning, whole_ms
+from tests.harness.recording import Journal
+from tests.harness.store import read_journal
+
+JOURNALS = tempfile.TemporaryDirectory(prefix="glomers-network-unit-")
 
 
 def make_network(latency_ms: int = 0, dist: str = "constant") -> Network:
-    return Network(Latency(latency_ms, dist, random.Random(1)), Clock(), log=lambda line: None)
+    journal = Journal(Path(tempfile.mkdtemp(dir=JOURNALS.name)) / "net-journal.jsonl")
+    return Network(Latency(latency_ms, dist, random.Random(1)), Clock(), log=lambda line: None,
+                   journal=journal)
+
+
+def journaled(net: Network) -> list[tuple[str, int, dict]]:
+    """The events the network wrote to its journal file, read back."""
+    net.journal.close()
+    return list(read_journal(net.journal.lines.path.parent))
 
 
 class Inbox:
@@ -129,7 +143,7 @@ class Delivery(unittest.TestCase):
             with self.assertRaises(UnknownId):
                 net.send({"src": "n9", "dest": "n0", "body": {}})
             await net.close()
-            return net.journal
+            return journaled(net)
         self.assertEqual(run(scenario()), [])
 
     def test_message_ids_are_global_and_start_at_zero(self):
@@ -141,7 +155,7 @@ class Delivery(unittest.TestCase):
                 net.send({"src": "n0", "dest": "n1", "body": {}})
             await asyncio.sleep(0.01)
             await net.close()
-            return net.journal
+            return journaled(net)
         sends = [m["id"] for kind, _, m in run(scenario()) if kind == "send"]
         self.assertEqual(sends, [0, 1, 2])
 
@@ -189,7 +203,7 @@ class Partitions(unittest.TestCase):
             return net, inbox
         net, inbox = run(scenario())
         self.assertEqual(inbox.got, [])
-        self.assertEqual([k for k, _, _ in net.journal], ["send", "drop"])
+        self.assertEqual([k for k, _, _ in journaled(net)], ["send", "drop"])
 
     def test_a_dropped_message_is_journalled_with_its_id_ends_and_reason(self):
         async def scenario():
@@ -201,7 +215,7 @@ class Partitions(unittest.TestCase):
             await asyncio.sleep(0.02)
             await net.close()
             return net
-        drop = run(scenario()).journal[-1]
+        drop = journaled(run(scenario()))[-1]
         self.assertEqual((drop[0], drop[2]),
                          ("drop", {"id": 0, "src": "n0", "dest": "n1", "reason": "partition"}))
 
@@ -246,7 +260,7 @@ class Partitions(unittest.TestCase):
             return net, inbox
         net, inbox = run(scenario())
         self.assertEqual(inbox.got, [])
-        self.assertEqual([(k, m["id"], m.get("reason")) for k, _, m in net.journal if k == "drop"],
+        self.assertEqual([(k, m["id"], m.get("reason")) for k, _, m in journaled(net) if k == "drop"],
                          [("drop", 0, "receiver-down"), ("drop", 1, "receiver-down"), ("drop", 2, "receiver-down")])
 
     def test_a_grudge_is_one_way(self):
@@ -262,6 +276,40 @@ class Partitions(unittest.TestCase):
             return to_n0, to_n1
         to_n0, to_n1 = run(scenario())
         self.assertEqual((len(to_n0.got), len(to_n1.got)), (1, 0))
+
+
+class DownNodes(unittest.TestCase):
+    """A killed node's queue (docs/maelstrom.md §4.5): still registered, never taken."""
+
+    def test_a_halted_queue_takes_nothing_until_a_fresh_one_replaces_it_and_drops_what_waited(self):
+        async def scenario():
+            net, old, new = make_network(0), Inbox(), Inbox()
+            net.register("c0", lambda m: None)
+            net.register("n1", old)
+            net.halt("n1")
+            for i in range(3):
+                net.send({"src": "c0", "dest": "n1", "body": {"i": i}})   # accepted, not delivered
+            await asyncio.sleep(0.02)
+            lost = net.register("n1", new)
+            net.send({"src": "c0", "dest": "n1", "body": {"i": 3}})
+            await asyncio.sleep(0.02)
+            await net.close()
+            return net, old, new, lost
+        net, old, new, lost = run(scenario())
+        self.assertEqual((old.bodies(), new.bodies(), lost), ([], [{"i": 3}], 3))
+        self.assertEqual([(m["id"], m["reason"]) for k, _, m in journaled(net) if k == "drop"],
+                         [(0, "receiver-down"), (1, "receiver-down"), (2, "receiver-down")])
+
+    def test_a_message_to_a_closed_client_is_rejected_saying_the_client_was_closed(self):
+        net = make_network(0)
+        net.register("n0", lambda m: None)
+        net.register("c4", lambda m: None)
+        net.unregister("c4")
+        with self.assertRaisesRegex(UnknownId, "c4 is a client that has already been closed"):
+            net.send({"src": "n0", "dest": "c4", "body": {"type": "echo_ok"}})
+        with self.assertRaises(UnknownId) as never:
+            net.send({"src": "n0", "dest": "c9", "body": {}})
+        self.assertNotIn("closed", str(never.exception))
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@ from unittest import mock
 from tests.harness import plots
 from tests.harness.messages_svg import (BEFORE_HEAL_NS, main as messages_main, messages_svg, read_journal, read_window,
                                          window_start_ns, write_messages_svg)
-from tests.harness.plots import latency_quantiles_svg, latency_svg, partition_periods, rate_svg, timeline_html
+from tests.harness.nemesis.periods import Period, fault_periods
+from tests.harness.plots import latency_quantiles_svg, latency_svg, rate_svg, timeline_html
 from tests.harness.visuals import render_all
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -64,15 +65,60 @@ def with_class(root: ET.Element, *classes: str) -> list[ET.Element]:
     return [e for e in root.iter() if set(classes) <= set(e.get("class", "").split())]
 
 
-class PartitionPeriods(unittest.TestCase):
-    def test_a_partition_lasts_from_start_completion_to_stop_completion(self):
-        self.assertEqual(partition_periods(SMALL_HISTORY)[0], (1 * MS, 2 * S + MS))
+# The same clients with kills and pauses: n1 killed and restarted, n2 paused, then killed
+# while paused (which ends its pause), and never restarted.
+FAULT_HISTORY = history_of(
+    (0, "info", "nemesis", "kill", "one"),
+    (1 * MS, "info", "nemesis", "kill", {"n1": "killed"}),
+    (10 * MS, "invoke", 0, "read", None),
+    (15 * MS, "ok", 0, "read", 3),
+    (1 * S, "info", "nemesis", "pause", None),
+    (1 * S + MS, "info", "nemesis", "pause", {"n2": "paused"}),
+    (2 * S, "info", "nemesis", "start", "all"),
+    (2 * S + 90 * MS, "info", "nemesis", "start", {"n1": "started", "n2": "already-running"}),
+    (3 * S, "info", "nemesis", "kill", "all"),
+    (3 * S + MS, "info", "nemesis", "kill", {"n1": "killed", "n2": "killed"}),
+    (3 * S + 10 * MS, "invoke", 1, "read", None),
+    (4 * S, "info", 1, "read", None, "net-timeout"),
+)
 
-    def test_a_partition_never_healed_lasts_until_the_history_ends(self):
-        self.assertEqual(partition_periods(SMALL_HISTORY)[1], (4 * S + MS, 5 * S + MS))
 
-    def test_no_nemesis_means_no_periods(self):
-        self.assertEqual(partition_periods([op for op in SMALL_HISTORY if op["process"] != "nemesis"]), [])
+class FaultPeriodsInPictures(unittest.TestCase):
+    def test_partitions_are_periods_of_the_whole_network(self):
+        self.assertEqual(fault_periods(SMALL_HISTORY),
+                         [Period("partition", None, 1 * MS, 2 * S + MS, "majority"),
+                          Period("partition", None, 4 * S + MS, None, "one")])
+
+    def test_each_node_down_or_paused_is_a_band_naming_it(self):
+        svg = parse_svg(latency_svg(FAULT_HISTORY))
+        titles = sorted(e.find(SVG + "title").text for e in with_class(svg, "band"))
+        self.assertEqual(titles, ["n1 down from 0.001 s to 2.090 s", "n1 down from 3.001 s to the end",
+                                  "n2 down from 3.001 s to the end", "n2 paused from 1.001 s to 3.001 s"])
+        self.assertEqual(len(with_class(svg, "down", "band")), 3)
+
+    def test_the_legend_names_only_the_faults_the_run_had_besides_partitions(self):
+        texts = [e.text for e in parse_svg(rate_svg(SMALL_HISTORY)).iter(SVG + "text")]
+        self.assertIn("partition", texts)
+        self.assertNotIn("node down (killed)", texts)
+        texts = [e.text for e in parse_svg(latency_quantiles_svg(FAULT_HISTORY)).iter(SVG + "text")]
+        self.assertIn("node down (killed)", texts)
+        self.assertIn("node paused", texts)
+
+    def test_the_timeline_has_a_lane_per_node_that_had_a_fault(self):
+        page = timeline_html(FAULT_HISTORY)
+        self.assertEqual(page.count('class="fault down"'), 3)
+        self.assertEqual(page.count('class="fault paused"'), 1)
+        self.assertIn('title="n2 paused from 1.001 s to 3.001 s"', page)
+
+    def test_the_message_diagram_shades_the_lifeline_of_a_node_while_it_is_down(self):
+        events = [{"event": "send", "time": t, "message": {"id": k, "src": "c1", "dest": "n1",
+                                                            "body": {"type": "read", "msg_id": k}}}
+                  for k, t in enumerate((0, 1 * S, 2 * S, 3 * S))]
+        svg = parse_svg(messages_svg(events, faults=[Period("down", "n1", 500 * MS, 2 * S + 1)]))
+        shade = [e for e in with_class(svg, "fault", "down") if e.find(SVG + "title") is not None]
+        self.assertEqual(len(shade), 1)
+        # Over the rows at 1 s and 2 s: from half a row above the first to half below the last.
+        self.assertEqual(float(shade[0].get("height")), 2 * 20)
 
 
 class LatencyPlot(unittest.TestCase):
@@ -316,9 +362,15 @@ class MessagesWindow(unittest.TestCase):
     def test_the_window_opens_just_before_the_first_heal(self):
         (self.dir / "history.jsonl").write_text("".join(json.dumps(op) + "\n" for op in history_of(
             (0, "info", "nemesis", "start-partition", "one"),
+            (1, "info", "nemesis", "start-partition", ["isolated", {"n1": ["n2"], "n2": ["n1"]}]),
             (1 * S, "invoke", 0, "read", None),
-            (3 * S, "info", "nemesis", "stop-partition", None))))
-        self.assertEqual(window_start_ns(self.dir / "history.jsonl"), 3 * S - BEFORE_HEAL_NS)
+            (3 * S, "info", "nemesis", "stop-partition", None),
+            (3 * S + 1, "info", "nemesis", "stop-partition", "network-healed"))))
+        self.assertEqual(window_start_ns(self.dir / "history.jsonl"), 3 * S + 1 - BEFORE_HEAL_NS)
+
+    def test_the_window_opens_just_before_the_first_restart_or_resume(self):
+        (self.dir / "history.jsonl").write_text("".join(json.dumps(op) + "\n" for op in FAULT_HISTORY))
+        self.assertEqual(window_start_ns(self.dir / "history.jsonl"), 2 * S + 90 * MS - BEFORE_HEAL_NS)
 
     def test_a_window_near_the_end_is_moved_earlier_to_stay_full(self):
         window = read_window(write_journal(self.dir, JOURNAL), start_ns=55 * MS, limit=6)

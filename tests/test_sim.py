@@ -169,13 +169,13 @@ class NodesInProcess(unittest.TestCase):
 
     def test_a_paused_node_answers_only_once_resumed(self):
         async def body(sim, hosts, net):
-            hosts["n1"].pause()
+            await hosts["n1"].pause()
             client = NetClient(net, "c1", "n1")
             with self.assertRaises(RPCTimeout):
                 await client.rpc({"type": "count"}, timeout=1.0)
             reply = asyncio.ensure_future(client.rpc({"type": "count"}, timeout=5.0))
             await asyncio.sleep(1)
-            hosts["n1"].resume()
+            await hosts["n1"].resume()
             return (await reply)["count"]
         # The request that timed out was still waiting in the node's stdin: it is counted first.
         self.assertEqual(self.simulate(self.script(self.COUNTER), body), 2)

@@ -90,7 +90,7 @@ class HistoryFiles(TempStore):
         return (self.run / name).read_text(encoding="utf-8").splitlines()
 
     def test_round_trips(self):
-        self.assertEqual(store.read_history(self.run), HISTORY)
+        self.assertEqual(list(store.read_history(self.run)), HISTORY)
 
     def test_jsonl_puts_the_standard_keys_first(self):
         keys = list(json.loads(self.lines("history.jsonl")[5]))
@@ -100,10 +100,22 @@ class HistoryFiles(TempStore):
         lines = self.lines("history.txt")
         self.assertEqual(lines[0], "0\t:invoke\t:read\tnil")
         self.assertEqual(lines[2], "0\t:fail\t:read\tnil\t:net-timeout")
-        self.assertEqual(lines[3], ':nemesis\t:info\t:start-partition\t"majority"')
+        # Jepsen writes the nemesis's values as keywords (":nemesis :info :pause :one").
+        self.assertEqual(lines[3], ':nemesis\t:info\t:start-partition\t:majority')
         self.assertEqual(lines[4], '1\t:info\t:add\t3\t"indeterminate: Client read timeout"')
         self.assertEqual(lines[6],
                          '2\t:fail\t:read\tnil\t[:key-does-not-exist "key does not exist"]')
+
+    def test_a_nemesis_ops_outcomes_are_keywords_and_its_nodes_stay_strings(self):
+        run = store.new_run_dir("echo", self.base)
+        store.write_history(run, [
+            {"index": 0, "time": 1, "type": "info", "process": "nemesis", "f": "kill", "value": "majority"},
+            {"index": 1, "time": 2, "type": "info", "process": "nemesis", "f": "kill",
+             "value": {"n1": "killed", "n3": "killed"}}])
+        txt = (run / "history.txt").read_text().splitlines()
+        self.assertEqual(txt, [':nemesis\t:info\t:kill\t:majority',
+                               ':nemesis\t:info\t:kill\t{"n1" :killed, "n3" :killed}'])
+        self.assertIn(':value {"n1" :killed, "n3" :killed}', (run / "history.edn").read_text())
 
     def test_edn_has_one_op_map_per_line(self):
         lines = self.lines("history.edn")
@@ -118,7 +130,7 @@ class JournalFile(TempStore):
     def test_round_trips(self):
         run = store.new_run_dir("echo", self.base)
         store.write_journal(run, JOURNAL)
-        self.assertEqual(store.read_journal(run), JOURNAL)
+        self.assertEqual(list(store.read_journal(run)), JOURNAL)
 
     def test_has_one_event_object_per_line(self):
         run = store.new_run_dir("echo", self.base)

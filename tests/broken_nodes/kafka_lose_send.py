@@ -9,7 +9,7 @@ import runpy
 from pathlib import Path
 
 ch5a = runpy.run_path(str(Path(__file__).resolve().parents[2] / "ch5a_log" / "main.py"), run_name="ch5a")
-node, logs = ch5a["node"], ch5a["logs"]
+node, logs = ch5a["node"], ch5a["logs"].logs   # key -> list of messages, in memory
 LOST = object()   # an offset whose message was dropped
 sends = 0
 

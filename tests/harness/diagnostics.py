@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+from .network import CLOSED_CLIENT
+
 REPEAT_S = 5.0
 EXAMPLE_CHARS = 200
 
@@ -33,11 +35,22 @@ FIXES = {
     "node-exited": "a node must keep serving until its stdin closes; its stderr is in node-logs/{node}.log",
     "crlf-shebang": "give the file Unix line endings: sed -i 's/\\r$//' {path} (or dos2unix {path}); "
                     "Windows editors and git's core.autocrlf add them",
-    "handler-crashed": "fix the handler: the traceback of each crash is in node-logs/{node}.log",
+    "handler-crashed": "find the cause in node-logs/{node}.log (the library logs each crash's traceback there) "
+                       "and fix the handler",
     "blocking-handler": "never block in a handler (time.sleep, a blocking read or call, a long loop): "
                         "wait with asyncio (await asyncio.sleep, an RPC) or a timer, so the node keeps serving meanwhile",
     "null-in-reply-to": "give every request that expects a reply a unique msg_id, and copy it into the "
                         "reply's in_reply_to; send what needs no reply with a type the receiver does not answer",
+    "reply-to-closed-client": "answer within the client's 5 s timeout; a node the nemesis pauses for longer "
+                              "cannot, and Maelstrom silences it just the same (docs/maelstrom.md §2.8)",
+    "restart-failed": "a restarted node gets init again: answer it as at the start, from whatever it kept "
+                      "in its working directory (node-data/{node}/); its stderr is in node-logs/{node}.log",
+    "stdout-closed": "keep stdout open for as long as the node runs: every message it sends leaves through it",
+    "log-flood": "log what you need to see, not a line per loop turn or per message in a hot path "
+                 "(node-logs/{node}.log keeps the first 32 MiB and the last 64 KiB of each node's stderr)",
+    "message-flood": "remember what you have already seen and never forward it again (gossip that "
+                     "is forwarded on every receipt grows into a storm); send only to nodes that "
+                     "need a message, and gossip on a timer, in batches",
 }
 # A reply held this long, with the node silent meanwhile, was held by a blocked node: far
 # longer than any network delay (clients have none) or an idle moment of a working node.
@@ -66,9 +79,12 @@ class Diagnostics:
     clock: Callable[[], float] = time.monotonic
     mistakes: dict[tuple[str, str], Mistake] = field(default_factory=dict)
     binary: str | None = None     # the --bin every node runs, to look at its first line
+    _held: dict[str, int] = field(default_factory=dict)   # node -> replies held while silent
     latency_ms: int = 0           # the run's --latency
     # node -> when (loop time) the node wrote the stdout before its latest, if known
     previous_output: Callable[[str], float | None] = lambda node: None
+    # (node, loop time) -> whether the nemesis has paused or killed the node since then
+    disturbed_since: Callable[[str, float], bool] = lambda node, since: False
 
     @property
     def blocking_s(self) -> float:
@@ -103,10 +119,16 @@ class Diagnostics:
         """A stdout line Maelstrom rejects: not JSON at all is a log line in the wrong place."""
         after = "; as in Maelstrom, nothing more is read from its stdout"
         try:
-            json.loads(line)
+            message = json.loads(line)
         except ValueError:
             self.report("not-json-on-stdout", node,
                         f"wrote {_short(line.strip())!r} on stdout, which is not JSON{after}")
+            return
+        if CLOSED_CLIENT in why and isinstance(message, dict):
+            client = message.get("dest")
+            self.report("reply-to-closed-client", node,
+                        f"answered {client} after {client} had given up waiting (its request timed out and the "
+                        f"client was closed), so Maelstrom rejects the message{after}")
             return
         self.report("bad-message", node, f"wrote a message Maelstrom rejects ({_short(why)}){after}")
 
@@ -144,21 +166,35 @@ class Diagnostics:
         """A node answered a client with error 13: its handler raised (or it says it crashed)."""
         self.report("handler-crashed", node,
                     f"answered {client}'s {request!r} with error 13 (crash): {_short(str(body.get('text')))!r}; "
-                    f"a handler raised instead of answering", node_log=f"node-logs/{node}.log")
+                    f"it failed while handling the request (on this repo's library: a handler raised)")
 
     def slow_reply(self, node: str, client: str, request: str, sent_at: float, now: float) -> None:
         """A reply at least ``blocking_s`` after its request (sent at loop time ``sent_at``,
         answered at ``now``): if the node wrote nothing at all in between, a handler held it,
         blocking the node."""
         before = self.previous_output(node)
-        if before is None or before > sent_at:
-            return   # the node was busy talking meanwhile: slow, perhaps, but not blocked
+        if request == "init" or before is None or before <= 0 or before > sent_at:
+            # Still starting (nothing written yet: the init timeout judges that), or busy
+            # talking meanwhile: slow, perhaps, but not blocked.
+            return
+        if self.disturbed_since(node, sent_at):
+            return   # paused or restarted by the nemesis meanwhile: not the node's doing
+        # A blocking handler blocks every time; a machine too busy to run the node for a
+        # second does so rarely. So the second such reply is named, not the first.
+        self._held[node] = self._held.get(node, 0) + 1
+        if self._held[node] < 2:
+            return
         held = now - sent_at
         between = f"{self.latency_ms} ms between nodes" if self.latency_ms else "none between nodes"
         self.report("blocking-handler", node,
                     f"held {client}'s {request!r} request for {held:.1f} s and wrote nothing at all meanwhile "
                     f"(the network adds no delay for clients, {between}): a handler is blocking, and "
                     f"a blocked node serves nobody")
+
+    def restart_failed(self, node: str, problem: str) -> None:
+        """A node the nemesis started again did not answer init (or died first)."""
+        self.report("restart-failed", node, f"did not come back after the nemesis restarted it: "
+                                            f"{_short(problem.splitlines()[0])}")
 
     def null_in_reply_to(self, node: str, dest: str, body: dict) -> None:
         self.report("null-in-reply-to", node,

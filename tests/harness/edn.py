@@ -12,8 +12,8 @@ Maelstrom's files, not at a lossless encoding:
 - string values stay strings, because real values (message bodies, echo payloads, unique
   ids) hold strings that merely look like keywords. ``keyword_values=True`` turns every
   keyword-shaped string value into a keyword, for data known to consist of keywords (an op's
-  ``:f``, an error name). The one exception is validity: ``"unknown"`` under a ``"valid?"``
-  key always renders as ``:unknown``;
+  ``:f``, an error name, a nemesis op's value), node and client ids excepted. The one
+  exception is validity: ``"unknown"`` under a ``"valid?"`` key always renders as ``:unknown``;
 - anything else is rendered as the string of ``str(obj)``, so that writing a result never
   fails at the end of a long run.
 
@@ -55,8 +55,10 @@ def op_to_edn(op: dict) -> str:
     """One history op as one line of ``history.edn``:
     ``{:index 7, :time 123, :type :ok, :process 0, :f :read, :value [1 2]}``."""
     entries = []
+    nemesis = op.get("process") == "nemesis"
     for key, value in op.items():
-        if key in ("type", "f", "process"):
+        # The nemesis's values are keywords in Jepsen's histories: :majority, {"n1" :killed}.
+        if key in ("type", "f", "process") or (key == "value" and nemesis):
             text = dumps(value, keyword_values=True, compact=True)
         elif key == "error":
             text = error_to_edn(value)
@@ -92,7 +94,7 @@ def _scalar(obj: Any, keyword_values: bool) -> str:
         return repr(obj)
     if not isinstance(obj, str):
         obj = str(obj)
-    if keyword_values and _KEYWORD.match(obj):
+    if keyword_values and _KEYWORD.match(obj) and not _NODE_ID.match(obj):
         return ":" + obj
     return '"' + "".join(_escape(ch) for ch in obj) + '"'
 

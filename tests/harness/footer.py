@@ -11,6 +11,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from .nemesis.periods import footer_text
+
 CHALLENGE_ENV = "GLOMERS_CHALLENGE"
 
 # Published limits (challenge pages), as (label, figure key, upper bound exclusive).
@@ -60,6 +62,9 @@ def figures(results: dict) -> dict[str, Any]:
     stats = _map(results.get("stats"))
     if "count" in stats:
         found["ok-ops"], found["ops"] = stats.get("ok-count"), stats["count"]
+    faults = _map(_map(results.get("harness")).get("faults"))
+    if faults:
+        found["faults"] = faults
     return found
 
 
@@ -94,6 +99,8 @@ def rows(results: dict, challenge: str | None = None) -> list[tuple[str, str, st
     if "availability" in f:
         counts = f" ({f['ok-ops']} of {f['ops']} ops ok)" if "ops" in f else ""
         out.append(("availability", f"{f['availability']}{counts}", ""))
+    if "faults" in f:
+        out.append(("faults", footer_text(f["faults"]) or "none happened", "injected by the nemesis"))
     return out
 
 

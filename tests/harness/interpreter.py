@@ -2,10 +2,12 @@
 
 Threads 0..C-1 each talk to node ``nodes[t mod N]``; a thread starts as process ``t`` and
 becomes ``process + C`` after every ``info`` completion. Main-phase client ops are spaced
-uniformly on [0, 2/rate) across the whole cluster, and the partition nemesis runs on its own
-schedule beside them, never waiting for a client thread (schedule.py has the rules).
-Workloads with a final phase then get a heal, 10 s of quiet and their final ops, the threads
-starting in a random order.
+uniformly on [0, 2/rate) across the whole cluster, and the nemesis runs on its own schedule
+beside them (nemesis/combined.py), never waiting for a client thread (schedule.py has the
+rules). The nemesis is one process: its next op waits until the one in progress (a restart
+waiting for init_ok, say) is done. Workloads with a final phase then get the nemesis's final
+ops (heal, resume, restart), 10 s of quiet and their final ops, the threads starting in a
+random order; the others end with whatever faults are in force, as in Maelstrom.
 """
 from __future__ import annotations
 
@@ -17,9 +19,11 @@ from typing import Callable
 
 from .client import ClientIds, NetClient
 from .clock import Clock
-from .nemesis import describe, random_grudge
+from .nemesis.combined import NemesisSchedule
+from .nemesis.perform import Nemesis
 from .network import Network
 from .options import Options
+from .recording import History
 from .schedule import PENDING, Stagger, next_step
 from .workloads.base import Workload
 
@@ -28,7 +32,9 @@ RECOVERY_S = 10.0
 
 class Interpreter:
     def __init__(self, opts: Options, workload: Workload, network: Network, clock: Clock,
-                 client_ids: ClientIds, rng: random.Random, log: Callable[[str], None]):
+                 client_ids: ClientIds, rng: random.Random, log: Callable[[str], None],
+                 nemesis: Nemesis | None = None, fault_rng: random.Random | None = None,
+                 history: History | list | None = None):
         self.opts = opts
         self.workload = workload
         self.network = network
@@ -42,10 +48,17 @@ class Interpreter:
         self.client_process: list[int | None] = [None] * self.C
         self.busy: list[asyncio.Task | None] = [None] * self.C
         self._wake: asyncio.Future | None = None   # the main loop, waiting for a free thread
-        self.history: list[dict] = []
-        self.partitioned: str | None = None
+        # Where ops are recorded: a run streams them to history.jsonl; a list keeps them.
+        self.history = history if history is not None else []
+        # ``rng`` draws the partitions, as it always has; ``fault_rng`` the kills and pauses.
+        fault_rng = fault_rng or random.Random(1)
+        self.nemesis = nemesis or Nemesis(network, {}, opts.nodes, fault_rng, log)
+        self.nemesis_schedule = NemesisSchedule(opts.nemesis, opts.nodes, opts.nemesis_interval,
+                                                rng, fault_rng)
+        self._nemesis_task: asyncio.Task | None = None
         self.phase = "setup"
-        self.counts = {"ok": 0, "fail": 0, "info": 0}   # client completions, for the status line
+        # client invocations (for the message budget) and completions (for the status line)
+        self.counts = {"invoke": 0, "ok": 0, "fail": 0, "info": 0}
 
     # --- history ----------------------------------------------------------------------
     def record(self, op: dict) -> dict:
@@ -123,29 +136,39 @@ class Interpreter:
                 timer.cancel()
 
     async def drain(self) -> None:
-        pending = [t for t in self.busy if t]
+        pending = [t for t in (*self.busy, self._nemesis_task) if t]
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
 
     # --- nemesis ------------------------------------------------------------------------
-    def start_partition(self) -> None:
-        shape, grudge = random_grudge(self.opts.nodes, self.rng)
-        self.record({"type": "info", "process": "nemesis", "f": "start-partition", "value": shape})
-        self.network.partition(grudge)
-        self.partitioned = shape
-        self.log(f"Partition started ({shape}): " + "; ".join(
-            f"{n} drops {','.join(sorted(g))}" for n, g in sorted(grudge.items()) if g))
-        self.record({"type": "info", "process": "nemesis", "f": "start-partition",
-                     "value": ["isolated", describe(grudge)]})
+    async def run_nemesis_op(self, op: dict) -> None:
+        """Record the op's invocation, carry it out, record its completion (both ``info``)."""
+        self.record({"type": "info", "process": "nemesis", "f": op["f"], "value": op["value"]})
+        try:
+            done = await self.nemesis.invoke(op)
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:   # Jepsen's interpreter: a nemesis that throws completes info
+            done = {"value": op["value"], "error": f"indeterminate: {e}",
+                    "exception": {"class": type(e).__name__, "message": str(e)}}
+        self.record({"type": "info", "process": "nemesis", "f": op["f"], **done})
 
-    def stop_partition(self) -> None:
-        self.record({"type": "info", "process": "nemesis", "f": "stop-partition", "value": None})
-        self.network.heal()
-        if self.partitioned:
-            self.log("Partition healed")
-        self.partitioned = None
-        self.record({"type": "info", "process": "nemesis", "f": "stop-partition",
-                     "value": "network-healed"})
+    async def stop_nemesis(self) -> None:
+        """Cancel the nemesis op under way, if any, and wait until it has stopped."""
+        task = self._nemesis_task
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    def _start_nemesis(self, op: dict) -> None:
+        async def run():
+            try:
+                await self.run_nemesis_op(op)
+            finally:
+                self._nemesis_task = None
+                if self._wake is not None and not self._wake.done():
+                    self._wake.set_result(None)
+        self._nemesis_task = asyncio.get_running_loop().create_task(run())
 
     # --- phases -------------------------------------------------------------------------
     def _pick_thread(self, k: int) -> int:
@@ -169,23 +192,22 @@ class Interpreter:
         cutoff = start + self.opts.time_limit
         rate = self.opts.rate
         clients = Stagger(1 / rate, self.rng) if rate > 0 else None
-        nemesis = Stagger(self.opts.nemesis_interval, self.rng) if "partition" in self.opts.nemesis else None
-        nemesis_starts = True
+        nemesis = self.nemesis_schedule
         k = 0
         while True:
             now = loop.time()
             client_due = None if clients is None else \
                 PENDING if all(self.busy) else clients.due_at(now)
-            step = next_step(now, cutoff, client_due, nemesis and nemesis.due_at(now), self.rng)
+            # The nemesis is one process: while its op is carried out, its streams are pending.
+            nemesis_due = PENDING if self._nemesis_task is not None else nemesis.due_at(now)
+            step = next_step(now, cutoff, client_due, nemesis_due, self.rng)
             if step.action == "done":
                 break
             if step.action == "wait":
-                await self._pause(step.until, wake_on_free=client_due == PENDING)
+                await self._pause(step.until, wake_on_free=PENDING in (client_due, nemesis_due))
                 continue
             if step.action == "nemesis":
-                (self.start_partition if nemesis_starts else self.stop_partition)()
-                nemesis_starts = not nemesis_starts
-                nemesis.invoked(now)
+                self._start_nemesis(nemesis.take(now))
             else:
                 thread = self._pick_thread(k)
                 op = self.workload.next_op_for(thread, now - start)
@@ -200,8 +222,8 @@ class Interpreter:
         await self.drain()
 
     async def final_phase(self) -> None:
-        if "partition" in self.opts.nemesis:
-            self.stop_partition()
+        for op in self.nemesis_schedule.final_ops():
+            await self.run_nemesis_op(op)
         self.phase = "recovery"
         self.log("Waiting for recovery...")
         await asyncio.sleep(RECOVERY_S)

@@ -10,20 +10,26 @@ dashed stub ending in a cross; one whose
 other end lies outside the drawn window is a short stub pointing off the window instead.
 Hovering an arrow shows the whole body.
 
+A node's lifeline is shaded over the rows while it was down (killed, red) or paused (blue),
+from the history's nemesis ops (nemesis/periods.py); hovering the shade says when.
+
 As in Maelstrom, init and init_ok are left out and at most ``EVENT_LIMIT`` events are drawn.
-Unlike Maelstrom, the window need not be the start: with partitions it opens just before the
-first heal, where the recovery traffic is, and notes say how many events come before and
-after it. Lines outside the window are only scanned, not parsed as JSON.
+Unlike Maelstrom, the window need not be the start: with faults it opens just before the
+first one ends (a heal, a restart, a resume), where the recovery traffic is, and notes say
+how many events come before and after it. Lines outside the window are only scanned, not
+parsed as JSON.
 """
 from __future__ import annotations
 
-import argparse
+import bisect
 import json
 import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
+from .nemesis.periods import Period, read_fault_periods
 from .plots import NS_PER_MS, NS_PER_S, clip, compact_json, esc, svg_document
 
 EVENT_LIMIT = 10_000
@@ -38,8 +44,9 @@ SETUP_TYPES = {"init", "init_ok"}
 MAX_LANES = 40      # beyond this many participants, every client shares one lane
 CLIENT_LANE = "clients"
 BEFORE_HEAL_NS = 500_000_000   # the window opens this long before the first heal
-# How store.write_journal lays out an event line; lines that differ are parsed as JSON instead.
-_EVENT_LINE = re.compile(r'\{"event": "(send|recv)", "time": (-?\d+), "message": \{"id": (\d+)')
+# How the journal lays out an event line (recording.Journal; older stores had spaces after
+# the colons and commas); lines that differ are parsed as JSON instead.
+_EVENT_LINE = re.compile(r'\{"event": ?"(send|recv|drop)", ?"time": ?(-?\d+), ?"message": ?\{"id": ?(\d+)')
 
 CSS = """
 .lifeline { stroke: #c8c8c8; stroke-width: 1; }
@@ -55,6 +62,8 @@ CSS = """
 .dropped line { stroke-dasharray: 5 3; }
 .beyond line, .earlier line { stroke-dasharray: 1 3; }
 .cut { stroke: #d96918; }
+.fault { stroke: none; }
+.fault.down { fill: #e9a4a0; fill-opacity: 0.6; } .fault.paused { fill: #a0b1e9; fill-opacity: 0.6; }
 @media (prefers-color-scheme: dark) {
   .lifeline { stroke: #3c4048; }
   .name.repeat { fill: #777; }
@@ -86,28 +95,44 @@ def read_journal(path: Path, limit: int = EVENT_LIMIT) -> tuple[list[dict], int]
 def read_window(path: Path, start_ns: int = 0, limit: int = EVENT_LIMIT, keep_full: bool = True) -> Window:
     """Up to ``limit`` events (init left out) from the first at or after ``start_ns`` (moved
     earlier if fewer than ``limit`` follow it, with ``keep_full``), and the ids of messages
-    whose other end lies outside them. Only the window's lines are parsed in full."""
-    with open(path, encoding="utf-8") as f:
-        lines = [line for line in f if line.strip() and not _is_setup(line)]
-    heads = [_head(line) for line in lines]
-    first = next((k for k, head in enumerate(heads) if head and head[1] >= start_ns), len(lines))
+    whose other end lies outside them. Only the window's lines are parsed in full, and
+    only they are kept: the file is read three times (where the window lies, the window,
+    the ends outside it), so a journal of any length takes the same memory."""
+    count, first = 0, None
+    for k, _line, head in _lines(path):
+        count += 1
+        if first is None and head and head[1] >= start_ns:
+            first = k
+    first = count if first is None else first
     if keep_full:
-        first = max(0, min(first, len(lines) - limit))
+        first = max(0, min(first, count - limit))
     window = Window([])
-    for k, (line, head) in enumerate(zip(lines, heads)):
+    for k, line, head in _lines(path):
         if first <= k < first + limit and head:
             window.events.append(json.loads(line))
-            continue
-        if k < first:
+        elif k < first:
             window.before += 1
         else:
             window.after += 1
-        if head and head[0] == "drop":
-            window.dropped_outside[head[2]] = json.loads(line)
-        elif head:
-            (window.sent_outside if head[0] == "send" else window.received_outside).add(head[2])
+    ids = {event["message"]["id"] for event in window.events}
+    for k, line, head in _lines(path):
+        if head and head[2] in ids and not first <= k < first + limit:
+            if head[0] == "drop":
+                window.dropped_outside[head[2]] = json.loads(line)
+            else:
+                (window.sent_outside if head[0] == "send" else window.received_outside).add(head[2])
     window.events.sort(key=lambda e: e["time"])
     return window
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str, tuple[str, int, int] | None]]:
+    """(position, line, head) of each journal line but blank and setup ones, in file order."""
+    with open(path, encoding="utf-8", errors="replace") as f:
+        k = 0
+        for line in f:
+            if line.strip() and not _is_setup(line):
+                yield k, line, _head(line)
+                k += 1
 
 
 def _is_setup(line: str) -> bool:
@@ -183,10 +208,11 @@ def fate(drop: dict | None) -> str:
 
 
 def messages_svg(events: list[dict], hidden: int = 0, window: Window | None = None,
-                 title: str | None = None) -> str:
+                 title: str | None = None, faults: list[Period] = ()) -> str:
     """The diagram of ``events`` (already in time order); ``hidden`` later events are noted.
     With a ``window``, its counts and outside ends are used instead; ``title`` replaces the
-    default one, which counts the events."""
+    default one, which counts the events. ``faults`` shade the lifelines of nodes down or
+    paused."""
     window = window or Window(events, after=hidden)
     hidden = window.after
     # A drop is not a row of its own: it says what became of its message's stub.
@@ -230,6 +256,13 @@ def messages_svg(events: list[dict], hidden: int = 0, window: Window | None = No
         body.append(f'<g class="msg {kind}"><line x1="{legend_x}" y1="60" x2="{legend_x + 24}" y2="60"{dash}/></g>'
                     f'<text x="{legend_x + 30}" y="64">{text}</text>')
         legend_x += 40 + 7 * len(text)
+    shades = _fault_shades(faults, events, lane_x, y)
+    for kind, text in (("down", "node down"), ("paused", "node paused")):
+        if any(f'fault {kind}"' in shade for shade in shades):
+            body.append(f'<rect class="fault {kind}" x="{legend_x}" y="54" width="12" height="12"/>'
+                        f'<text x="{legend_x + 18}" y="64">{text}</text>')
+            legend_x += 30 + 7 * len(text)
+    body += shades
     for name, x in lane_x.items():
         if name == CLIENT_LANE:
             name = f"{len(clients)} clients"
@@ -314,19 +347,31 @@ def messages_svg(events: list[dict], hidden: int = 0, window: Window | None = No
     return svg_document(max(width, 760), height, title, body, CSS)
 
 
+def _fault_shades(faults: list[Period], events: list[dict], lane_x: dict[str, float], y) -> list[str]:
+    """A shade on a node's lifeline over the rows of each period it was down or paused; a
+    period between two rows is a thin line between them."""
+    times = [e["time"] for e in events]
+    out = []
+    for period in faults:
+        if period.node not in lane_x or not times:
+            continue
+        first = bisect.bisect_left(times, period.start)
+        last = len(times) - 1 if period.end is None else bisect.bisect_right(times, period.end) - 1
+        if first >= len(times) or last < 0:
+            continue    # wholly outside the drawn window
+        top = y(first - 0.5)
+        height = max(y(last + 0.5) - top, 3)
+        out.append(f'<rect class="fault {period.kind}" x="{lane_x[period.node] - 6:.1f}" y="{top:.1f}" width="12" '
+                   f'height="{height:.1f}"><title>{esc(period.describe())}</title></rect>')
+    return out
+
+
 def window_start_ns(history_path: Path) -> int:
-    """Where the drawn window opens: half a second before the first heal, so that the end of
-    a partition and the recovery after it are drawn (partitions start at time 0, where the
-    window opens anyway without them)."""
-    if not history_path.exists():
-        return 0
-    with open(history_path, encoding="utf-8") as f:
-        for line in f:
-            if "stop-partition" in line:   # cheap test first: the history can be long
-                op = json.loads(line)
-                if op.get("process") == "nemesis" and op.get("f") == "stop-partition":
-                    return max(0, op["time"] - BEFORE_HEAL_NS)
-    return 0
+    """Where the drawn window opens: half a second before the first fault ends (a heal, a
+    restart, a resume), so that its end and the recovery after it are drawn (faults start
+    at time 0, where the window opens anyway without them)."""
+    ends = [p.end for p in read_fault_periods(history_path) if p.end is not None]
+    return max(0, min(ends) - BEFORE_HEAL_NS) if ends else 0
 
 
 def write_messages_svg(run_dir: Path, start_ns: int | None = None) -> Path:
@@ -336,8 +381,9 @@ def write_messages_svg(run_dir: Path, start_ns: int | None = None) -> Path:
     if not chosen:
         start_ns = window_start_ns(run_dir / "history.jsonl")
     window = read_window(run_dir / "net-journal.jsonl", start_ns, keep_full=not chosen)
+    faults = read_fault_periods(run_dir / "history.jsonl")
     target = run_dir / "messages.svg"
-    target.write_text(messages_svg(window.events, window=window), encoding="utf-8")
+    target.write_text(messages_svg(window.events, window=window, faults=faults), encoding="utf-8")
     return target
 
 
@@ -345,15 +391,24 @@ def main(argv: list[str]) -> int:
     """``python3 -m tests.harness messages [-t RUN] [--from SECONDS]``: redraw a stored run's
     messages.svg from a chosen moment."""
     from .analyze import find_run
-    p = argparse.ArgumentParser(prog="python3 -m tests.harness messages",
-                                description="Redraw messages.svg of a stored run from a chosen time.")
+    from .cli import ArgumentError, Parser, bad_args, finite_number
+    p = Parser(prog="python3 -m tests.harness messages",
+               description="Redraw messages.svg of a stored run from a chosen time.")
     p.add_argument("-t", "--test", default="-1", help="run directory, or index of a stored run (default -1, the newest)")
-    p.add_argument("--from", dest="start", type=float, metavar="SECONDS",
+    p.add_argument("--from", dest="start", type=finite_number("--from"), metavar="SECONDS",
                    help="seconds since the start of the run (default: before the first heal, else 0)")
-    a = p.parse_args(argv)
+    try:
+        a = p.parse_args(argv)
+    except ArgumentError as e:
+        return bad_args(str(e))
     run_dir = find_run(a.test)
-    if not (run_dir / "net-journal.jsonl").exists():
-        raise SystemExit(f"{run_dir} has no net-journal.jsonl to draw")
     start = None if a.start is None else int(a.start * NS_PER_S)
-    print(f"Wrote {write_messages_svg(run_dir, start)}")
+    try:
+        print(f"Wrote {write_messages_svg(run_dir, start)}")
+    except FileNotFoundError as e:
+        print(f"Cannot draw {run_dir}: {e.filename} is missing")
+        return 255
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        print(f"Cannot draw {run_dir}: its net-journal.jsonl or history.jsonl is damaged ({e!r})")
+        return 255
     return 0

@@ -15,7 +15,7 @@ class Options:
     concurrency: int = 5            # already resolved: "2n" -> 2 * len(nodes)
     latency: int = 0                # mean one-way inter-node latency, ms
     latency_dist: str = "constant"  # constant | uniform | exponential
-    nemesis: list[str] = field(default_factory=list)   # [] or ["partition"]
+    nemesis: list[str] = field(default_factory=list)   # any of "partition", "kill", "pause"
     nemesis_interval: float = 10.0
     availability: str | float | None = None            # None, "total" or a fraction
     consistency_models: list[str] = field(default_factory=lambda: ["strict-serializable"])

@@ -7,7 +7,9 @@ picture paints its own background and follows the reader's light or dark colour 
 (``prefers-color-scheme``), so it stays readable whatever page shows it.
 
 Colours follow Jepsen's convention: ok ops are blue, info (indeterminate) ops orange, failed
-ops pink. Shaded bands are the periods a network partition was in force.
+ops pink. Shaded bands are the periods a fault was in force (nemesis/periods.py): grey a
+network partition, red a node down (killed, not yet restarted), blue a node paused, in the
+colours of Jepsen's perf plots for kill and pause; hovering a band names the node.
 
 This module also holds the small drawing kit ``messages_svg`` shares: escaping, the theme,
 the document wrapper.
@@ -21,6 +23,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
+
+from .nemesis.periods import Period, fault_periods
+from .store import read_history
 
 NS_PER_S = 1_000_000_000
 NS_PER_MS = 1_000_000
@@ -38,6 +43,8 @@ text { fill: #222; }
 .axis { stroke: #555; stroke-width: 1; }
 .grid { stroke: #e3e3e3; stroke-width: 1; }
 .partition { fill: #8a8a8a; fill-opacity: 0.2; }
+.down { fill: #e9a4a0; fill-opacity: 0.35; }
+.paused { fill: #a0b1e9; fill-opacity: 0.35; }
 .ok { fill: #4c9bef; stroke: #4c9bef; }
 .info { fill: #f5a623; stroke: #f5a623; }
 .fail { fill: #ee5fa7; stroke: #ee5fa7; }
@@ -51,6 +58,8 @@ text { fill: #222; }
   .axis { stroke: #aaa; }
   .grid { stroke: #33363c; }
   .partition { fill: #9aa0aa; fill-opacity: 0.16; }
+  .down { fill: #d9706a; fill-opacity: 0.3; }
+  .paused { fill: #7088d9; fill-opacity: 0.3; }
   .key { fill: #aaa; }
 }
 """
@@ -92,9 +101,8 @@ def svg_document(width: float, height: float, title: str, body: list[str], css: 
 
 
 def load_history(run_dir: Path) -> list[dict]:
-    """The ops of ``history.jsonl``, one JSON object per line."""
-    with open(run_dir / "history.jsonl", encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+    """The ops of ``history.jsonl`` (each picture needs them all)."""
+    return list(read_history(run_dir))
 
 
 def op_pairs(history: list[dict]) -> list[tuple[dict, dict | None]]:
@@ -117,26 +125,6 @@ def op_pairs(history: list[dict]) -> list[tuple[dict, dict | None]]:
 def client_ops(history: list[dict]) -> list[tuple[dict, dict]]:
     """Completed client (non-nemesis) ops as (invocation, completion)."""
     return [(i, c) for i, c in op_pairs(history) if c is not None and i["process"] != "nemesis"]
-
-
-def partition_periods(history: list[dict]) -> list[tuple[int, int]]:
-    """(start, end) in ns of each period a partition was in force.
-
-    A partition holds from the completion of a ``start-partition`` until the completion of
-    the next ``stop-partition``, or until the history ends if none follows."""
-    periods: list[tuple[int, int]] = []
-    began: int | None = None
-    for invoke, done in op_pairs(history):
-        if invoke["process"] != "nemesis" or done is None:
-            continue
-        if invoke["f"] == "start-partition" and began is None:
-            began = done["time"]
-        elif invoke["f"] == "stop-partition" and began is not None:
-            periods.append((began, done["time"]))
-            began = None
-    if began is not None:
-        periods.append((began, max(op["time"] for op in history)))
-    return periods
 
 
 # --- Axes -----------------------------------------------------------------------------------
@@ -226,15 +214,15 @@ class Frame:
                    f'transform="rotate(-90 18 {cy:.1f})">{esc(y_label)}</text>')
         return out
 
-    def partitions(self, periods: list[tuple[int, int]]) -> list[str]:
-        """A shaded band over the plot for each partition period (times in ns)."""
+    def faults(self, periods: list[Period]) -> list[str]:
+        """A shaded band over the plot for each fault period (a fault still in force at the
+        end reaches the right edge)."""
         out = []
-        for start, end in periods:
-            a = self.px(max(start / NS_PER_S, self.x0))
-            b = self.px(min(end / NS_PER_S, self.x1))
-            out.append(f'<rect class="partition band" x="{a:.1f}" y="{self.top}" width="{max(b - a, 1):.1f}" '
-                       f'height="{self.plot_h:.1f}"><title>partition from {start / NS_PER_S:.3f} s '
-                       f'to {end / NS_PER_S:.3f} s</title></rect>')
+        for period in periods:
+            a = self.px(max(period.start / NS_PER_S, self.x0))
+            b = self.px(self.x1 if period.end is None else min(period.end / NS_PER_S, self.x1))
+            out.append(f'<rect class="{period.kind} band" x="{a:.1f}" y="{self.top}" width="{max(b - a, 1):.1f}" '
+                       f'height="{self.plot_h:.1f}"><title>{esc(period.describe())}</title></rect>')
         return out
 
     def legend(self, rows: list[tuple[str, str]]) -> list[str]:
@@ -257,7 +245,15 @@ def type_swatch(kind: str) -> str:
     return f'<rect class="{kind}" x="-5" y="-5" width="10" height="10"/>'
 
 
-PARTITION_SWATCH = '<rect class="partition" x="-5" y="-6" width="10" height="12"/>'
+FAULT_LABELS = {"partition": "partition", "down": "node down (killed)", "paused": "node paused"}
+
+
+def fault_legend(periods: list[Period]) -> list[tuple[str, str]]:
+    """Legend rows for the faults: a partition always (as before kill and pause existed), a
+    node down or paused when the run had one."""
+    kinds = {"partition"} | {p.kind for p in periods}
+    return [(f'<rect class="{kind}" x="-5" y="-6" width="10" height="12"/>', FAULT_LABELS[kind])
+            for kind in FAULT_LABELS if kind in kinds]
 
 
 # --- latency.svg ----------------------------------------------------------------------------
@@ -306,7 +302,8 @@ def latency_svg(history: list[dict]) -> str:
                   10.0 ** math.ceil(math.log10(max(latencies)) + 1e-9), log_y=True)
     fs = functions_in(pairs)
     shape = {f: MARKERS[k % len(MARKERS)] for k, f in enumerate(fs)}
-    body = frame.partitions(partition_periods(history))
+    periods = fault_periods(history)
+    body = frame.faults(periods)
     body += frame.axes("time the op started (s)", "latency (ms, log scale)")
     body.append('<g class="marks">')
     for start, latency, kind, f in points:
@@ -314,7 +311,7 @@ def latency_svg(history: list[dict]) -> str:
     body.append("</g>")
     legend = [(type_swatch(t), t) for t in TYPES]
     legend += [(shape[f](0, 0, 4, "key"), f"f = {f}") for f in fs]
-    legend.append((PARTITION_SWATCH, "partition"))
+    legend += fault_legend(periods)
     body += frame.legend(legend)
     if not points:
         body.append(f'<text class="note" x="{frame.left + 20}" y="{frame.top + 30}">no completed client ops</text>')
@@ -363,7 +360,8 @@ def latency_quantiles_svg(history: list[dict]) -> str:
                   10.0 ** math.ceil(math.log10(max(every)) + 1e-9), log_y=True)
     fs = functions_in(pairs)
     dash = {f: DASHES[k % len(DASHES)] for k, f in enumerate(fs)}
-    body = frame.partitions(partition_periods(history))
+    periods = fault_periods(history)
+    body = frame.faults(periods)
     body += frame.axes(f"time the op started (s), {width:g} s buckets", "latency (ms, log scale)")
     legend = [(f'<line class="line" style="stroke:{colour}" x1="-8" y1="0" x2="8" y2="0"/>', name)
               for _, name, colour in QUANTILES]
@@ -381,7 +379,7 @@ def latency_quantiles_svg(history: list[dict]) -> str:
                             f'{dash_attr} points="{pts}"/>{dots}</g>')
         legend.append((f'<line class="line" style="stroke:#888"{dash_attr} x1="-8" y1="0" x2="8" y2="0"/>',
                        f"f = {f}"))
-    legend.append((PARTITION_SWATCH, "partition"))
+    legend += fault_legend(periods)
     body += frame.legend(legend)
     if not pairs:
         body.append(f'<text class="note" x="{frame.left + 20}" y="{frame.top + 30}">no completed client ops</text>')
@@ -414,7 +412,8 @@ def rate_svg(history: list[dict]) -> str:
     frame = Frame(0.0, buckets * width, 0.0, nice_ceiling(peak))
     fs = functions_in(pairs)
     dash = {f: DASHES[k % len(DASHES)] for k, f in enumerate(fs)}
-    body = frame.partitions(partition_periods(history))
+    periods = fault_periods(history)
+    body = frame.faults(periods)
     body += frame.axes(f"time (s), {width:g} s buckets", "throughput (completed ops/s)")
     legend = []
     for key in [(f, kind) for f in fs for kind in TYPES if (f, kind) in series]:
@@ -425,7 +424,7 @@ def rate_svg(history: list[dict]) -> str:
         body.append(f'<polyline class="line {kind}"{dash_attr} points="{pts}">'
                     f'<title>{esc(f)} {kind}: {sum(series[key])} ops</title></polyline>')
         legend.append((f'<line class="line {kind}"{dash_attr} x1="-8" y1="0" x2="8" y2="0"/>', f"{f} {kind}"))
-    legend.append((PARTITION_SWATCH, "partition"))
+    legend += fault_legend(periods)
     body += frame.legend(legend)
     return svg_document(frame.width, frame.height, f"Throughput of {len(pairs)} ops by f and type", body)
 
@@ -435,6 +434,7 @@ def rate_svg(history: list[dict]) -> str:
 TIMELINE_OP_LIMIT = 10_000
 COLUMN_PX = 120
 AXIS_PX = 70
+NODE_LANE_PX = 16
 
 TIMELINE_CSS = """
 body { margin: 16px; background: #fff; color: #222; }
@@ -452,6 +452,9 @@ h1 { font-size: 18px; margin: 0 0 6px 0; }
 .tick { position: absolute; left: 0; width: 64px; text-align: right; font-size: 10px; color: #666;
         border-top: 1px solid #ccc; }
 .partition { position: absolute; background: rgba(128, 128, 128, 0.18); }
+.node-head { font-weight: normal; font-size: 10px; }
+.fault { position: absolute; width: 14px; border-radius: 2px; }
+.fault.down { background: #e9a4a0; } .fault.paused { background: #a0b1e9; }
 @media (prefers-color-scheme: dark) {
   body { background: #17191d; color: #ddd; }
   .note { color: #f0a060; }
@@ -502,8 +505,13 @@ def timeline_html(history: list[dict], title: str = "Timeline") -> str:
     px_per_ms = min(1.0, 60_000 / max(end_ns / NS_PER_MS, 1))
     height = end_ns / NS_PER_MS * px_per_ms + 40
     processes = sorted({i["process"] for i, _ in shown}, key=process_order)
-    column = {p: AXIS_PX + k * COLUMN_PX for k, p in enumerate(processes)}
-    width = AXIS_PX + COLUMN_PX * len(processes)
+    periods = fault_periods(history)
+    # A narrow lane per node that was ever down or paused, between the time axis and the ops.
+    fault_nodes = sorted({p.node for p in periods if p.node is not None}, key=lambda n: (len(n), n))
+    node_x = {node: AXIS_PX + k * NODE_LANE_PX for k, node in enumerate(fault_nodes)}
+    left = AXIS_PX + NODE_LANE_PX * len(fault_nodes) + (6 if fault_nodes else 0)
+    column = {p: left + k * COLUMN_PX for k, p in enumerate(processes)}
+    width = left + COLUMN_PX * len(processes)
 
     def y(ns: int) -> float:
         return ns / NS_PER_MS * px_per_ms
@@ -516,15 +524,26 @@ def timeline_html(history: list[dict], title: str = "Timeline") -> str:
            '<span style="background:#6db6fe">ok</span>'
            '<span style="background:#ffaa26">info (indeterminate)</span>'
            '<span style="background:#feb5da">fail</span>'
-           '<span style="background:rgba(128,128,128,0.35)">partition</span> Hover a box for details.</p>']
+           '<span style="background:rgba(128,128,128,0.35)">partition</span>'
+           + ('<span style="background:#e9a4a0">node down (killed)</span>'
+              '<span style="background:#a0b1e9">node paused</span> '
+              '(in each node\'s narrow lane at the left) ' if fault_nodes else ' ')
+           + 'Hover a box for details.</p>']
     if len(pairs) > len(shown):
         out.append(f'<p class="note">Only the first {len(shown)} of {len(pairs)} ops are shown.</p>')
     out.append(f'<div class="heads" style="width:{width}px">')
+    out += [f'<div class="node-head" style="left:{x - 51}px">{esc(n)}</div>' for n, x in node_x.items()]
     out += [f'<div style="left:{x}px">{esc(p)}</div>' for p, x in column.items()]
     out.append(f'</div><div class="lane" style="width:{width}px;height:{height:.0f}px">')
-    for start, end in partition_periods(history):
-        out.append(f'<div class="partition" style="left:{AXIS_PX}px;width:{width - AXIS_PX}px;'
-                   f'top:{y(start):.1f}px;height:{max(y(end - start), 1):.1f}px"></div>')
+    for period in periods:
+        end = end_ns if period.end is None else period.end
+        place = f'top:{y(period.start):.1f}px;height:{max(y(end - period.start), 1):.1f}px'
+        if period.node is None:
+            out.append(f'<div class="partition" style="left:{left}px;width:{width - left}px;{place}" '
+                       f'title="{esc(period.describe())}"></div>')
+        else:
+            out.append(f'<div class="fault {period.kind}" style="left:{node_x[period.node]}px;{place}" '
+                       f'title="{esc(period.describe())}"></div>')
     for t in nice_ticks(0, end_ns / NS_PER_S or 1, 20):
         out.append(f'<div class="tick" style="top:{y(int(t * NS_PER_S)):.1f}px">{tick_label(t)} s</div>')
     for invoke, done in shown:

@@ -21,7 +21,7 @@ import math
 import random
 from dataclasses import dataclass
 
-PENDING = "pending"   # the client stream has an op but no free thread to run it
+PENDING = "pending"   # a stream has an op but no free thread (or nemesis) to run it
 
 
 class Stagger:
@@ -45,12 +45,13 @@ class Step:
     until: float = math.inf  # for "wait": when to look again (sooner if a thread frees)
 
 
-def next_step(now: float, cutoff: float, client: float | str | None, nemesis: float | None,
+def next_step(now: float, cutoff: float, client: float | str | None, nemesis: float | str | None,
               rng: random.Random) -> Step:
     """What the main phase does at ``now``.
 
     ``client`` is the client stream's due time, ``PENDING`` when every thread is busy, or
-    None once it has no more ops; ``nemesis`` is the nemesis stream's due time or None."""
+    None once it has no more ops; ``nemesis`` is the nemesis stream's due time, ``PENDING``
+    while its op is being carried out, or None when there is no nemesis."""
     candidates = [(t, name) for t, name in ((client, "client"), (nemesis, "nemesis"))
                   if t is not None and t != PENDING]
     if candidates:
@@ -63,6 +64,6 @@ def next_step(now: float, cutoff: float, client: float | str | None, nemesis: fl
             return Step("wait", time) if time > now else Step(action)
     # Nothing can be released before the cutoff, so TimeLimit yields nil. But Jepsen's
     # interpreter, given nil while ops are in flight, asks the same generator again after the
-    # next completion, and a client stream that was only pending may then have an op due
-    # before the cutoff.
-    return Step("wait") if client == PENDING and now < cutoff else Step("done")
+    # next completion, and a stream that was only pending may then have an op due before
+    # the cutoff.
+    return Step("wait") if PENDING in (client, nemesis) and now < cutoff else Step("done")

@@ -39,8 +39,6 @@ import common.node as library  # noqa: E402
 _SHARED_PATHS = tuple({sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")})
 _code_cache: dict[str, tuple[float, types.CodeType]] = {}
 
-LAUNCHING, STARTED, PAUSED, EXITED = "launching", "started", "paused", "exited"
-ALIVE = (LAUNCHING, STARTED, PAUSED)
 
 
 def is_python_script(path: str) -> bool:
@@ -102,35 +100,45 @@ class SimNode(NodeHost):
         super().__init__(node_id, argv, workdir, log_path, network, log, echo_stderr)
         self.pid = pid
         self.startup_s = startup_s   # from launch until the script runs, as a process's start-up
-        self.data_dir = Path(workdir) / node_id
-        self.state: str | None = None
+        self.data_dir = Path(workdir)
         self.node: library.Node | None = None
         self.context = contextvars.Context()
         self.context.run(current_node.set, self)
-        self._harness = contextvars.Context()   # where the harness reads the node's stdout
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._alive = False             # launched, and neither exited nor killed since
+        self._loaded = False            # its script has run (it reads its stdin)
+        self._lives = 0
+        self._loop = None
         self._stdin: list[str] = []     # lines delivered, for the next flush
-        self._unread: list[str] = []    # stdin data waiting while the node is paused
-        self._stdout: list[str] = []    # lines written, for the harness to read
+        self._unread: list[str] = []    # stdin waiting while the node starts up or is paused
         self._text = {"stdout": "", "stderr": ""}   # print()ed text without its newline yet
         self._frozen: list[asyncio.Handle] = []
         self._exited: asyncio.Future | None = None
         self._log_file = None
 
+    @property
+    def state(self) -> str:
+        return "down" if not self._alive else "paused" if self.paused else "running"
+
     # --- life ----------------------------------------------------------------------------
     async def start(self) -> None:
-        """Launch the node: its script runs ``startup_s`` later (what is delivered meanwhile
-        waits, as in a pipe), and it is served from its ``Node.run()`` on."""
+        """Launch the node (again, after `crash`): its script runs ``startup_s`` later (what
+        is delivered meanwhile waits, as in a pipe), and it is served from its
+        ``Node.run()`` on."""
+        if self._lives:
+            if self._alive:
+                raise RuntimeError(f"node {self.id} is still running; crash() it before starting it again")
+            self._restarting()
+        self._lives += 1
         self._loop = asyncio.get_running_loop()
         self._exited = self._loop.create_future()
         self._log_file = open(self.log_path, "ab")
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.node = None
-        self.state = LAUNCHING
+        self.node, self._alive, self._loaded = None, True, False
+        self._stdin, self._unread, self._frozen = [], [], []
+        self._text = {"stdout": "", "stderr": ""}
         self._loop.call_later(self.startup_s, self._load, context=self.context)
 
     def _load(self) -> None:
-        self.state = STARTED
+        self._loaded = True
         try:
             run_script(self.argv, self._adopt)
         except NodeExit:
@@ -139,14 +147,14 @@ class SimNode(NodeHost):
             self.stderr_text(traceback.format_exc())
             self.exit(1, unwind=False)
             return
-        if self.node is None and self.state == STARTED:
+        if self.node is None and self._alive:
             self.refuse(f"never called Node.run(). Fix: {LIBRARY_FIX}", unwind=False)
-        elif self._unread and self.state == STARTED:
+        elif self._unread and self.state == "running":
             self._feed_unread()
 
     def _adopt(self, node: library.Node) -> None:
         if self.node is not None:
-            self.refuse("called Node.run() twice", unwind=True)
+            self.refuse("called Node.run() twice")
         self.node = node
         node._write_stdout = self._stdout_line
         node._write_stderr = self._stderr_line
@@ -154,7 +162,7 @@ class SimNode(NodeHost):
 
     def exit(self, status: int, unwind: bool = True) -> None:
         """The node exits by itself (sys.exit, os._exit, a crash at start)."""
-        if self.state in ALIVE:
+        if self._alive:
             self._stop()
             self._report_exit(status)
             self._exited.set_result(status)
@@ -167,14 +175,16 @@ class SimNode(NodeHost):
         self.log(f"ERROR node {self.id} {what}")
         self.exit(1, unwind)
 
-    def _stop(self) -> None:
+    def _stop(self, status: int | None = None) -> None:
         """Nothing of the node runs any more: its pending callbacks are dropped."""
-        self.state = EXITED
+        self._alive = self.paused = False
         self._loop.take(current_node, self)
         self._frozen, self._unread, self._stdin = [], [], []
         if self._log_file is not None:
             self._log_file.close()
             self._log_file = None
+        if status is not None and not self._exited.done():
+            self._exited.set_result(status)
 
     async def exited(self) -> int:
         return await asyncio.shield(self._exited)
@@ -182,31 +192,44 @@ class SimNode(NodeHost):
     async def end_stdin(self, wait_s: float) -> None:
         """Stdin ends: a node on the library then returns from ``Node.run()`` and exits."""
         self.killed = True
-        if self.state in ALIVE:
-            self._stop()
-            self._exited.set_result(0)
+        if self._alive:
+            self._stop(0)
 
     async def kill(self, table: object = None) -> None:
         """Teardown: the node is gone, whatever it was doing."""
-        if self.state in ALIVE:
+        if self._alive:
             self.killed = True
-            self._stop()
-            self._exited.set_result(-9)
+            self._stop(-9)
 
-    def pause(self) -> None:
+    async def crash(self) -> None:
+        """The nemesis's kill: gone at once; its queue is kept but no longer taken."""
+        if self._alive:
+            self.network.halt(self.id)
+            self.killed = True
+            self._stop(-9)
+            self._log_mark("killed (SIGKILL) by the nemesis")
+
+    async def pause(self) -> None:
         """As SIGSTOP: nothing of the node runs, and what is delivered waits, until `resume`."""
-        if self.state == STARTED:
-            self.state = PAUSED
+        if self.state == "running":
+            self.paused = True
             self._frozen = self._loop.take(current_node, self)
+            self._log_mark("paused (SIGSTOP) by the nemesis")
 
-    def resume(self) -> None:
+    async def resume(self) -> None:
         """As SIGCONT: timers that fell due meanwhile fire at once, then the waiting input."""
-        if self.state == PAUSED:
-            self.state = STARTED
+        if self.state == "paused":
+            self.paused = False
             frozen, self._frozen = self._frozen, []
             self._loop.put_back(frozen)
-            if self._unread:
+            if self._unread and self._loaded:
                 self._feed_unread()
+            self._log_mark("resumed (SIGCONT) by the nemesis")
+
+    def _log_mark(self, what: str) -> None:
+        if self._log_file is not None:
+            self._log_file.flush()
+        super()._log_mark(what)
 
     def _feed_unread(self) -> None:
         data, self._unread = "".join(self._unread), []
@@ -220,35 +243,37 @@ class SimNode(NodeHost):
         if not self._stdin:
             return
         lines, self._stdin = self._stdin, []
-        if self.state == STARTED:
-            self._loop.call_soon(self._feed, "".join(lines).encode(), context=self.context)
-        elif self.state in (LAUNCHING, PAUSED):
+        if not self._alive:
+            return
+        if self._loaded and not self.paused:
+            # The node reads its stdin at once: nothing else can happen at this virtual
+            # instant that its reading later would let in first.
+            self.context.run(self._feed, "".join(lines).encode())
+        else:
             self._unread += lines
 
     def _feed(self, data: bytes) -> None:
-        if self.state != STARTED or self.node is None:
+        if self.state != "running" or self.node is None:
             return
         try:
             self.node._receive(data)
         except NodeExit:
             pass
+        except Exception:   # the library itself failed: a process's asyncio would log it
+            self.stderr_text(traceback.format_exc())
 
     # --- stdout and stderr ---------------------------------------------------------------
     def _stdout_line(self, line: str) -> None:
-        if self.state not in ALIVE:
+        """A line the node writes goes to the network at once, as the harness's reading
+        it a moment later would, but sent as the harness: what the network schedules for
+        it is not the node's (a pause must not hold other nodes' messages)."""
+        if not self._alive or self.silenced:
             return      # a process that is gone writes nothing
-        if "\n" in line:
-            for part in line.split("\n"):
-                self._stdout_line(part)
-            return
-        self._stdout.append(line)
-        if len(self._stdout) == 1:
-            self._loop.call_soon(self._read_stdout, context=self._harness)
-
-    def _read_stdout(self) -> None:
-        lines, self._stdout = self._stdout, []
-        if not self.silenced:
-            self._send_lines(lines)
+        token = current_node.set(None)
+        try:
+            self._send_lines(line.split("\n") if "\n" in line else (line,))
+        finally:
+            current_node.reset(token)
 
     def _stderr_line(self, line: str) -> None:
         if self._log_file is None:

@@ -43,16 +43,18 @@ def per_node_adds(ctx: Context) -> tuple[dict[str, dict], list[dict]]:
     return nodes, reads
 
 
-def accounted_by(value: Any, nodes: dict[str, dict]) -> list[str] | None:
+def accounted_by(value: Any, nodes: dict[str, dict], reader: str | None = None) -> list[str] | None:
     """The smallest set of nodes whose acknowledged adds sum to exactly ``value`` (ignoring
-    indeterminate adds), or None if there is none or too many nodes to search."""
+    indeterminate adds), preferring among equally small ones a set with the ``reader``'s
+    own node; None if there is none or too many nodes to search."""
     if not isinstance(value, int) or len(nodes) > SUBSET_NODES:
         return None
     order = sorted(nodes)
     for size in range(0, len(order) + 1):
-        for subset in combinations(order, size):
-            if sum(nodes[n]["ok-sum"] for n in subset) == value:
-                return list(subset)
+        found = [list(subset) for subset in combinations(order, size)
+                 if sum(nodes[n]["ok-sum"] for n in subset) == value]
+        if found:
+            return next((s for s in found if reader in s), found[0])
     return None
 
 
@@ -74,22 +76,21 @@ def explain_counter(ctx: Context) -> Part | None:
     details = []
     for r in wrong:
         line = f"{r['node']} read {r['value']} at {seconds(r['time-ns'])}"
-        subset = accounted_by(r["value"], nodes)
+        subset = accounted_by(r["value"], nodes, r["node"])
         if subset is not None:
             missing = [n for n in sorted(nodes) if n not in subset and nodes[n]["ok-count"]]
             own = " itself" if subset == [r["node"]] else ""
-            line += (f": exactly the adds acknowledged by {names(subset) if subset else 'no node'}{own}; "
-                     f"missing those acknowledged by {names(missing)} "
-                     f"({sum(nodes[n]['ok-sum'] for n in missing)} in "
-                     f"{plural(sum(nodes[n]['ok-count'] for n in missing), 'add')})")
+            line += (f", the sum of the adds acknowledged by {names(subset) if subset else 'no node'}{own}: as if "
+                     f"it missed the {sum(nodes[n]['ok-sum'] for n in missing)} acknowledged by {names(missing)} "
+                     f"({plural(sum(nodes[n]['ok-count'] for n in missing), 'add')})")
             r["accounts-for"], r["missing-adds-of"] = subset, missing
         elif isinstance(r["value"], int):
             line += f": {abs(total - r['value'])} {'short of' if r['value'] < total else 'more than'} the acknowledged sum"
         details.append(line)
     same = [r for r in wrong if r.get("accounts-for") == [r["node"]]]
     if same and len(same) == len(wrong):
-        details.insert(0, "Every wrong read counted only the adds of the node it was taken on: "
-                          "the nodes never learned of each other's adds.")
+        details.insert(0, "Every wrong read is the sum of the adds acknowledged by the node it was taken on, "
+                          "as if the nodes never learned of each other's adds.")
     rows = [[n, v["ok-count"], v["ok-sum"], v["info-count"], v["info-sum"],
              ", ".join(str(r["value"]) for r in reads if r["node"] == n) or "–"] for n, v in sorted(nodes.items())]
     page = para(headline) + "".join(para(d) for d in details) + table(

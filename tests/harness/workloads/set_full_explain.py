@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from .. import footer
 from ..explain import Context, Part, esc, figure, latency_failed, names, para, plural, seconds, table
-from ..messages_svg import Window, messages_svg
+from ..messages_svg import Window, messages_svg, participant_order
 from ..plots import NS_PER_MS
 from ..tracing import Hop, Trace, Tracer, diagram_events
 
@@ -25,11 +26,14 @@ SLOWEST = 3              # slowest stable values explained when a latency limit 
 CONSOLE_VALUES = 3
 
 
-class Partitions:
-    """The partitions of a run's history, to say which one was in force at a moment."""
+class Faults:
+    """The faults of a run's history: partitions (to say which one was in force at a moment)
+    and the times each node was killed."""
 
     def __init__(self) -> None:
         self.periods: list[list] = []     # [start ns, end ns or None, {receiver: [senders]}]
+        self.kills: dict[str, list[int]] = {}     # node -> when the nemesis killed it
+        self.starts: dict[str, list[int]] = {}    # node -> when the nemesis started it again
 
     def see(self, op: dict) -> None:
         if op.get("process") != "nemesis":
@@ -41,6 +45,25 @@ class Partitions:
         elif op.get("f") == "stop-partition" and value == "network-healed" and self.periods \
                 and self.periods[-1][1] is None:
             self.periods[-1][1] = op["time"]
+        elif op.get("f") == "kill" and isinstance(value, dict):
+            for node, what in value.items():
+                if what == "killed":
+                    self.kills.setdefault(node, []).append(op["time"])
+        elif op.get("f") == "start" and isinstance(value, dict):
+            for node, what in value.items():
+                if what == "started":
+                    self.starts.setdefault(node, []).append(op["time"])
+
+    def killed_after(self, node: str, since: int) -> int | None:
+        """When ``node`` was first killed after ``since`` (ns), if it was."""
+        return next((t for t in self.kills.get(node, ()) if t >= since), None)
+
+    def down_since(self, node: str, at: int) -> int | None:
+        """When ``node`` was killed, if it was down at ``at`` (ns): killed, not started since."""
+        killed = max((t for t in self.kills.get(node, ()) if t <= at), default=None)
+        if killed is None or any(killed <= t <= at for t in self.starts.get(node, ())):
+            return None
+        return killed
 
     def period(self, hop: Hop) -> str:
         """The partition that dropped ``hop``, as ``from … to …``."""
@@ -54,15 +77,18 @@ class Partitions:
         return f"{hop.dest} did not hear {hop.src} in the partition {self.period(hop)}"
 
 
-def fate(hop: Hop, partitions: Partitions) -> str:
+def fate(hop: Hop, faults: Faults) -> str:
     if hop.fate == "delivered":
         return f"delivered at {seconds(hop.at)}"
     if hop.fate == "dropped":
         if hop.reason == "partition":
-            return f"dropped at {seconds(hop.at)}: {partitions.cut(hop)}"
+            return f"dropped at {seconds(hop.at)}: {faults.cut(hop)}"
         if hop.reason == "receiver-down":
             return f"dropped at {seconds(hop.at)}: {hop.dest} was down"
         return f"dropped at {seconds(hop.at)} ({hop.reason})"
+    down = faults.down_since(hop.dest, hop.sent)
+    if down is not None:
+        return f"sent at {seconds(hop.sent)} to {hop.dest}, down since {seconds(down)}: never delivered"
     return "still in flight when the run ended"
 
 
@@ -93,14 +119,14 @@ class FinalReads:
         return sorted((r for r in self.last.values() if value not in r["held"]), key=lambda r: r["time"])
 
 
-def read_history(ctx: Context, traced: set) -> tuple[dict, FinalReads, Partitions]:
-    """The add op of each traced value, the final reads and the partitions."""
+def read_history(ctx: Context, traced: set) -> tuple[dict, FinalReads, Faults]:
+    """The add op of each traced value, the final reads and the faults."""
     adds: dict[Any, dict] = {}
     invokes: dict[Any, dict] = {}
     reads = FinalReads(ctx, traced)
-    partitions = Partitions()
+    faults = Faults()
     for op in ctx.history():
-        partitions.see(op)
+        faults.see(op)
         reads.see(op)
         p = op.get("process")
         if op.get("f") not in ("broadcast", "add") or p == "nemesis":
@@ -112,11 +138,11 @@ def read_history(ctx: Context, traced: set) -> tuple[dict, FinalReads, Partition
             if invoke is not None and type(invoke.get("value")) is int and invoke["value"] in traced:
                 adds[invoke["value"]] = {"process": p, "node": ctx.node_of(p), "invoked": invoke["time"],
                                          "type": op["type"], "completed": op["time"]}
-    return adds, reads, partitions
+    return adds, reads, faults
 
 
 def value_facts(value: int, trace: Trace, add: dict | None, lacking: list[dict],
-                nodes: list[str], partitions: Partitions) -> dict:
+                nodes: list[str], faults: Faults) -> dict:
     """What happened to one value, as data for results.json."""
     had = sorted(trace.had.items(), key=lambda item: item[1][0])
     missing = [n for n in nodes if n not in trace.had]
@@ -125,9 +151,11 @@ def value_facts(value: int, trace: Trace, add: dict | None, lacking: list[dict],
         facts["added"] = {**add, "acknowledged-by": trace.ack.src if trace.ack else None,
                           "acknowledged-ns": trace.ack.sent if trace.ack else None}
     facts["had"] = [{"node": n, "since-ns": t, "from": via.src if via else "client",
-                     **({"message": via.id} if via else {})} for n, (t, via) in had]
+                     **({"message": via.id} if via else {}),
+                     **({"killed-ns": k} if (k := faults.killed_after(n, t)) is not None else {})}
+                    for n, (t, via) in had]
     facts["never-had"] = [{"node": n, "messages-sent-there": trace.sent_to.get(n, 0),
-                           **({"last": _last(trace.last_to[n], partitions)} if n in trace.last_to else {})}
+                           **({"last": _last(trace.last_to[n], faults)} if n in trace.last_to else {})}
                           for n in missing]
     facts["messages"] = trace.carriers
     facts["final-reads-lacking"] = [{"process": r["process"], "node": r["node"], "time-ns": r["time"]}
@@ -135,10 +163,10 @@ def value_facts(value: int, trace: Trace, add: dict | None, lacking: list[dict],
     return facts
 
 
-def _last(hop: Hop, partitions: Partitions) -> dict:
-    last = {**hop.as_data(), "fate-text": fate(hop, partitions)}
+def _last(hop: Hop, faults: Faults) -> dict:
+    last = {**hop.as_data(), "fate-text": fate(hop, faults)}
     if hop.reason == "partition":
-        last["partition"] = partitions.period(hop)
+        last["partition"] = faults.period(hop)
     return last
 
 
@@ -153,6 +181,8 @@ def _where_it_died(never: list[dict]) -> list[str]:
             key = f"its last messages to {{}} were dropped by the partition {last['partition']}"
         elif last.get("reason") == "receiver-down":
             key = "its last messages to {} were dropped: the receiver was down"
+        elif last["fate"] == "in-flight" and "down since" in last["fate-text"]:
+            key = "its last messages to {} went to a node that was down and never delivered"
         elif last["fate"] == "in-flight":
             key = "its messages to {} were still in flight when the run ended"
         else:
@@ -167,66 +197,55 @@ def brief(facts: dict) -> str:
     add = facts.get("added")
     if add and add.get("acknowledged-by") and add.get("acknowledged-ns") is not None:
         parts.append(f"acknowledged by {add['acknowledged-by']} at {seconds(add['acknowledged-ns'])}")
-    had = [h["node"] for h in facts["had"]]
+    had = [h["node"] + (f" (killed at {seconds(h['killed-ns'])})" if "killed-ns" in h else "") for h in facts["had"]]
     parts.append(f"reached {names(had) if had else 'no node'}")
     parts += _where_it_died(facts["never-had"])
     return f"value {facts['value']}: " + "; ".join(parts)
 
 
 def sentence(facts: dict) -> str:
-    """One line a learner can follow: added where and when, where it got, where it died."""
-    value, parts = facts["value"], []
-    add = facts.get("added")
-    if add:
-        by = add.get("acknowledged-by")
-        if by and add.get("acknowledged-ns") is not None:
-            parts.append(f"acknowledged by {by} at {seconds(add['acknowledged-ns'])}")
-        else:
-            parts.append(f"added through {add['node']} at {seconds(add['invoked'])} ({add['type']})")
-    had = [h["node"] for h in facts["had"]]
-    parts.append(f"reached {names(had) if had else 'no node'}")
-    never = facts["never-had"]
-    if never:
-        sent = [n for n in never if n["messages-sent-there"]]
-        unsent = [n["node"] for n in never if not n["messages-sent-there"]]
-        for n in sent[:2]:
-            parts.append(f"{plural(n['messages-sent-there'], 'message')} carried it to {n['node']}, "
-                         f"the last {n['last']['fate-text']}")
-        if len(sent) > 2:
-            parts.append(f"likewise for {names([n['node'] for n in sent[2:]])}")
-        if unsent:
-            parts.append(f"no message carried it to {names(unsent)}")
+    """The page's line of one value: the console's, with the message count and the final
+    reads that lacked it."""
+    line = brief(facts) + f"; {plural(facts['messages'], 'message')} carried it in all"
     lacking = facts["final-reads-lacking"]
     if lacking:
-        parts.append(f"final reads lacking it: {names(sorted({str(r['node']) for r in lacking}))}")
-    return f"value {value}: " + "; ".join(parts)
+        line += f"; final reads lacking it: {names(sorted({str(r['node']) for r in lacking}, key=participant_order), 12)}"
+    return line
 
 
 def patterns(all_facts: list[dict]) -> list[str]:
-    """What the lost values have in common, in a line or two."""
+    """What the lost values have in common, most widespread first."""
     n = len(all_facts)
-    out = []
+
+    def share(count: int) -> str:
+        return "all" if count == n else f"{count} of the"
+
+    def last_reason(f: dict, reason: str) -> bool:
+        return any(nv.get("last", {}).get("reason") == reason for nv in f["never-had"])
+
+    found: list[tuple[int, str]] = []
     alone = sum(1 for f in all_facts if len(f["had"]) <= 1 and f["messages"] == 0)
     if alone:
-        out.append(f"{'All' if alone == n else f'{alone} of the'} {n} never left the node that received "
-                   f"{'them' if alone > 1 else 'it'}: no message carried {'them' if alone > 1 else 'it'} anywhere.")
-    last_fates: Counter = Counter()
-    for f in all_facts:
-        for never in f["never-had"]:
-            if "last" in never:
-                last = never["last"]
-                last_fates[(last["fate"], last.get("reason"))] += 1
-    dropped = sum(c for (fate_, reason), c in last_fates.items() if fate_ == "dropped" and reason == "partition")
+        it = "them" if alone > 1 else "it"
+        found.append((alone, f"{share(alone).capitalize()} {n} never left the node that received {it}: "
+                             f"no message carried {it} anywhere."))
+    dropped = sum(1 for f in all_facts if last_reason(f, "partition"))
     if dropped:
-        affected = sum(1 for f in all_facts if any(nv.get("last", {}).get("reason") == "partition"
-                                                   for nv in f["never-had"]))
-        out.append(f"For {'all' if affected == n else f'{affected} of the'} {n}, the last message carrying it to a node that never had it "
-                   f"was dropped by a partition, and nothing carried it there afterwards, though the partition healed: "
-                   f"a value must be sent again until its receiver confirms it.")
-    down = sum(c for (fate_, reason), c in last_fates.items() if reason == "receiver-down")
+        healed = all("the end" not in nv["last"].get("partition", "") for f in all_facts for nv in f["never-had"]
+                     if nv.get("last", {}).get("reason") == "partition")
+        found.append((dropped, f"For {share(dropped)} {n}, the last message carrying it to a node that never had it "
+                               f"was dropped by a partition, and nothing carried it there afterwards"
+                               + (", though the partition healed: a value must be sent again until its receiver "
+                                  "confirms it." if healed else ".")))
+    down = sum(1 for f in all_facts if last_reason(f, "receiver-down"))
     if down:
-        out.append(f"{plural(down, 'last message')} to a missing node died because that node was down.")
-    return out
+        found.append((down, f"For {share(down)} {n}, the last message carrying it to a node that never had it was "
+                            f"dropped because that node was down, and nothing carried it there after it restarted."))
+    forgotten = sum(1 for f in all_facts if f["had"] and all("killed-ns" in h for h in f["had"]))
+    if forgotten:
+        found.append((forgotten, f"For {share(forgotten)} {n}, every node that had it was killed afterwards, and no "
+                                 f"later read shows it: a node must keep what it acknowledged (on disk) across a restart."))
+    return [text for _, text in sorted(found, key=lambda item: -item[0])]
 
 
 def path_picture(ctx: Context, facts: dict, trace: Trace, kind: str) -> str:
@@ -256,26 +275,26 @@ def explain_set_full(ctx: Context, add_type: str) -> list[Part]:
     slow = [r for r in result.get("worst-stale") or [] if isinstance(r, dict)]
     slow = slow[:SLOWEST] if latency_failed(ctx) else []
     traced = set(lost[:TRACED_MAX]) | {r.get("element") for r in slow if type(r.get("element")) is int}
-    adds, reads, partitions = read_history(ctx, traced)
+    adds, reads, faults = read_history(ctx, traced)
     traces = Tracer(traced, add_type).run(ctx.journal())
     nodes = list(ctx.opts.nodes)
     parts: list[Part] = []
     if result.get("lost-count"):
-        parts.append(_lost_part(ctx, result, lost, traces, adds, reads, partitions, nodes))
+        parts.append(_lost_part(ctx, result, lost, traces, adds, reads, faults, nodes))
     elif result.get("valid?") == "unknown" and not result.get("stable-count"):
         line = (f"No value was ever seen by a read ({result.get('attempt-count', 0)} added, "
                 f"{result.get('never-read-count', 0)} never read): without a read that saw it, "
                 f"the checker cannot call any value stable.")
         parts.append(Part("workload", "Nothing was ever read", [line], {"summary": line}))
     if slow:
-        parts.append(_slow_part(ctx, slow, traces, adds, reads, partitions, nodes))
+        parts.append(_slow_part(ctx, slow, traces, adds, reads, faults, nodes))
     return parts
 
 
-def _lost_part(ctx, result, lost, traces, adds, reads, partitions, nodes) -> Part:
-    all_facts = [value_facts(v, traces[v], adds.get(v), reads.lacking(v), nodes, partitions)
+def _lost_part(ctx, result, lost, traces, adds, reads, faults, nodes) -> Part:
+    all_facts = [value_facts(v, traces[v], adds.get(v), reads.lacking(v), nodes, faults)
                  for v in lost if v in traces]
-    lacking_nodes = sorted({str(r["node"]) for f in all_facts for r in f["final-reads-lacking"]})
+    lacking_nodes = sorted({str(r["node"]) for f in all_facts for r in f["final-reads-lacking"]}, key=participant_order)
     headline = (f"{result['lost-count']} of {result.get('attempt-count')} values were lost: known to exist "
                 f"(acknowledged, or seen by a read), then missing from every later read"
                 + (f", the final reads on {names(lacking_nodes)} included." if lacking_nodes else "."))
@@ -292,32 +311,35 @@ def _lost_part(ctx, result, lost, traces, adds, reads, partitions, nodes) -> Par
              seconds(f["added"]["acknowledged-ns"] or f["added"]["invoked"]) if f.get("added") else "?",
              ", ".join(h["node"] for h in f["had"]) or "–",
              f["messages"],
-             "; ".join(f"{n['node']}: " + (n["last"]["fate-text"] if "last" in n else "never sent")
-                       for n in f["never-had"]) or "–",
-             ", ".join(sorted({str(r["node"]) for r in f["final-reads-lacking"]})) or "–"] for f in all_facts]
+             "; ".join(_where_it_died(f["never-had"])) or "–",
+             ", ".join(sorted({str(r["node"]) for r in f["final-reads-lacking"]}, key=participant_order)) or "–"]
+            for f in all_facts]
     page += "<h4>Every lost value</h4>" + table(
         ["value", "acknowledged by", "at", "nodes that had it", "messages carrying it",
-         "each node that never had it: the last message there", "final reads lacking it"], rows, limit=1000)
+         "the nodes that never had it: what became of the last message there", "final reads lacking it"], rows, limit=1000)
     if len(lost) > len(all_facts):
         page += para(f"Only the first {len(all_facts)} lost values were followed through the journal.")
     data = {"summary": headline, "patterns": common, "lost": all_facts}
     return Part("workload", "Lost values", lines, data, page)
 
 
-def _slow_part(ctx, slow, traces, adds, reads, partitions, nodes) -> Part:
+def _slow_part(ctx, slow, traces, adds, reads, faults, nodes) -> Part:
     lines, data, page = [], [], ""
     for r in slow:
         v = r.get("element")
         trace = traces.get(v)
         if trace is None:
             continue
-        facts = value_facts(v, trace, adds.get(v), [], nodes, partitions)
+        facts = value_facts(v, trace, adds.get(v), [], nodes, faults)
         facts["stable-latency-ms"] = r.get("stable-latency")
         line = slow_value(facts, trace, r.get("stable-latency"))
         lines.append(line)
         data.append(facts)
         name = path_picture(ctx, facts, trace, "slow")
         page += f"<h4>Value {esc(v)}</h4>" + para(line) + figure(name, f"value {v}'s messages")
-    headline = (f"The slowest values to become stable (a read that missed it came this long after it was known):")
+    missed = [f"{label.replace('stable latency ', '')} {value} ({limit.replace('  FAIL', '')})"
+              for label, value, limit in footer.rows(ctx.results, ctx.challenge) if "FAIL" in limit and "latency" in label]
+    headline = (f"Stable latency misses the challenge's limits: {', '.join(missed)}. The slowest values, "
+                f"and the paths they took:")
     return Part("latency", "Slowest values", [headline, *lines],
                 {"summary": headline, "slowest": data}, para(headline) + page)

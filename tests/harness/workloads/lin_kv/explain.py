@@ -1,16 +1,17 @@
-"""Why a lin-kv run is not linearizable: per failing key, a smallest set of operations that
+"""Why a lin-kv run is not linearizable: per failing key, a minimal set of operations that
 cannot be linearized, drawn as Porcupine and Knossos draw histories, with the sentence.
 
 Knossos reports the op at which its search got stuck; the history around it may hold
 hundreds of ops. Here the key's ops are shrunk to a *minimal* non-linearizable set: ops are
 removed (halves, then quarters, ... then one at a time, as delta debugging does) as long as
 what is left still cannot be linearized, so that removing any one of the ops shown makes
-the rest linearizable. The checker itself decides each step, so the set is as true as its
-verdict. The set is drawn as bars per process on a time axis, each from invocation to
+the rest linearizable. A write stays while it is the last that could have given a kept
+read its value: without it, the read alone would fail, which says nothing about the
+history. The checker itself decides each step, so the set is as true as its verdict. The set is drawn as bars per process on a time axis, each from invocation to
 completion with its value, and each "finished before … began" constraint between them as
 an arrow; the sentence says which order real time forces and where every order allowed
-fails. A search that runs over its time budget reports the smallest set found so far, and
-says so.
+fails. A search that runs over its time budget reports the set it has shrunk to so far,
+and says so.
 """
 from __future__ import annotations
 
@@ -166,27 +167,28 @@ def precedences(pairs: list[tuple[dict, dict | None]]) -> list[tuple[int, int]]:
     return sorted((a, b) for a, b in edges if not any((a, c) in edges and (c, b) in edges for c in range(n)))
 
 
-def sentence(key: Any, pairs: list, minimal: bool) -> tuple[str, dict]:
-    """The explanation of one key's set, and the checker's report on it."""
+def sentence(key: Any, pairs: list, minimal: bool) -> tuple[list[str], dict]:
+    """The explanation of one key's set, in parts (what, the ops, real time's order, where
+    every order fails), and the checker's report on it."""
     origin = min(p[0]["time"] for p in pairs)
     report = check_register(history_of(pairs))
-    ops = "; ".join(f"({i + 1}) {describe(p, origin)}" for i, p in enumerate(pairs))
+    parts = [f"key {key}: {'these' if minimal else 'at least these'} {plural(len(pairs), 'operation')} cannot be "
+             f"linearized{' (minimal: leave any one out and the rest can be linearized, or some read loses every write that could explain it)' if minimal else ''}:",
+             "; ".join(f"({i + 1}) {describe(p, origin)}" for i, p in enumerate(pairs)) + "."]
     order = [f"{a + 1} finished before {b + 1} began" for a, b in precedences(pairs)]
-    text = (f"key {key}: {'these' if minimal else 'at least these'} {plural(len(pairs), 'operation')} cannot be "
-            f"linearized{' (minimal: leave any one out and the rest can be linearized, or some read loses every write that could explain it)' if minimal else ''}: {ops}. ")
-    if order:
-        text += "Real time orders them: " + ", ".join(order) + ". "
+    parts.append("Real time orders them: " + ", ".join(order) + "." if order else
+                 "Real time does not order them: they overlap.")
     paths = report.get("final-paths") or []
     ends = sorted({json.dumps(path[0]["model"].get("value")) for path in paths if path and path[0].get("op")})
     stuck = report.get("op")
     if stuck is not None and paths:
         why = paths[0][-1]["model"].get("inconsistent")
-        index = next((i for i, p in enumerate(pairs) if p[1] is stuck or (p[1] and p[1]["index"] == stuck["index"])), None)
+        index = next((i for i, p in enumerate(pairs) if p[1] is not None and p[1]["index"] == stuck["index"]), None)
         which = f"({index + 1}) " if index is not None else ""
         holding = f"holding {' or '.join(ends)}" if ends else "never written (nil)"
-        text += (f"Every order real time allows fails; the furthest get to {which}and find the register "
-                 f"{holding} there: {why}.")
-    return text, report
+        parts.append(f"Every order real time allows fails; the furthest get to {which}and find the register "
+                     f"{holding} there: {why}.")
+    return parts, report
 
 
 # --- the picture --------------------------------------------------------------------------
@@ -254,8 +256,8 @@ def explain_lin_kv(ctx: Context) -> Part | None:
         return None
     chosen = failing[:KEYS_EXPLAINED]
     histories = key_histories(ctx, set(chosen))
-    lines = [f"{plural(len(failing), 'key')} of {len(per_key)} cannot be linearized"
-             + (f" ({names_of(failing)})" if failing else "")
+    lines = [f"{len(failing)} of {plural(len(per_key), 'key')} cannot be linearized"
+             + (f": {names_of(failing)}" if failing else "")
              + (f"; the checker gave up on {plural(len(unknown), 'key')} ({names_of(unknown)})" if unknown else "")
              + "."]
     page, keys = "", []
@@ -271,7 +273,8 @@ def explain_lin_kv(ctx: Context) -> Part | None:
             keys.append({"key": k, "error": "the key's ops could not be shrunk (the checker's search ran out)"})
             continue
         found, minimal = shrink(candidates, time.monotonic() + SHRINK_BUDGET_S)
-        text, report = sentence(k, found, minimal)
+        parts, report = sentence(k, found, minimal)
+        text = " ".join(parts)
         stuck_index = (report.get("op") or {}).get("index")
         name = ctx.picture(f"explain-key-{k}.svg", bars_svg(k, found, stuck_index))
         keys.append({"key": k, "minimal": minimal, "explanation": text, "ops": [
@@ -279,7 +282,9 @@ def explain_lin_kv(ctx: Context) -> Part | None:
              "type": c["type"] if c else "info", "returned": c.get("value") if c else None,
              "invoked-ns": i["time"], "completed-ns": c["time"] if c else None} for i, c in found],
             "knossos": report.get("final-paths")})
-        page += f"<h4>Key {esc(k)}</h4>" + para(text) + figure(name, f"key {k}: the operations that cannot be linearized")
+        page += (f"<h4>Key {esc(k)}</h4>" + para(parts[0]) + "<ol>" + "".join(
+                     f"<li>{esc(describe(p, min(q[0]['time'] for q in found)))}</li>" for p in found) + "</ol>"
+                 + "".join(para(x) for x in parts[2:]) + figure(name, f"key {k}: the operations that cannot be linearized"))
         if len([x for x in keys if "explanation" in x]) <= CONSOLE_KEYS:
             lines.append(text)
     for k in unknown[:KEYS_EXPLAINED]:

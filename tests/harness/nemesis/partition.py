@@ -3,7 +3,7 @@
 A *grudge* maps each receiving node to the set of senders whose messages it drops. Like
 Jepsen's, the grudges built here name **every** node, with an empty set for a node that
 drops nothing, so the history's ``[:isolated {...}]`` value lists the whole cluster.
-Scheduling the start and stop ops is the engine's job; this module only draws shapes.
+When the start and stop ops happen is ``combined.py``'s job; this module only draws shapes.
 """
 from __future__ import annotations
 
