@@ -62,3 +62,18 @@ def run_harness(*args: str, timeout: float = 300.0, cwd: str | None = None,
     if store and (store / "results.json").exists():
         results = json.loads((store / "results.json").read_text())
     return HarnessRun(proc.returncode, proc.stdout, proc.stderr, store, results)
+
+
+def live_processes_running(script: str) -> list[int]:
+    """Pids whose command line mentions ``script``."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if script in cmdline:
+            pids.append(int(entry.name))
+    return pids

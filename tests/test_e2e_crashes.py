@@ -5,28 +5,23 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
 import unittest
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.support import HarnessTestCase, node, run_harness
+from tests.support import ROOT, HarnessTestCase, live_processes_running, node, run_harness
 
 UNIQUE_IDS = "tests/broken_nodes/unique_ids_in_memory.py"
 BROADCAST = "tests/broken_nodes/broadcast_in_memory.py"
 
 
 def leftovers(script: str) -> list[int]:
-    """Processes still running ``script`` (Linux; none found elsewhere)."""
-    path = node(script).encode()
-    found = []
-    for name in os.listdir("/proc") if os.path.isdir("/proc") else []:
-        if name.isdigit():
-            try:
-                with open(f"/proc/{name}/cmdline", "rb") as f:
-                    if path in f.read():
-                        found.append(int(name))
-            except OSError:
-                pass
-    return found
+    """Processes still running ``script``."""
+    return live_processes_running(node(script))
 
 
 def history(run) -> list[dict]:
@@ -105,8 +100,11 @@ class Pause(HarnessTestCase):
         ops = history(run)
         paused = {n: op["time"] for op in nemesis_completions(run, "pause")[:1]
                   for n, what in op["value"].items() if what == "paused"}
-        resumed = min(op["time"] for op in nemesis_completions(run, "resume")
-                      if "resumed" in op["value"].values())
+        # When the first resume that resumed anyone was invoked: SIGCONT goes out after that,
+        # and a node may answer before the op's completion is recorded.
+        resumes = [op for op in history(run) if op["process"] == "nemesis" and op["f"] == "resume"]
+        resumed = min(invoked["time"] for invoked, done in zip(resumes[0::2], resumes[1::2])
+                      if "resumed" in done["value"].values())
         self.assertEqual(sorted(paused), ["n0", "n1"], run.details())
         # Thread t (process mod 4) talks to node t mod 2 (docs/maelstrom.md §5.1).
         invoked = {op["process"]: op["time"] for op in ops if op["type"] == "invoke"}
@@ -145,6 +143,23 @@ class FailedRestart(HarnessTestCase):
         self.assertIn("1 restart FAILED", run.stdout)
         starts = nemesis_completions(run, "start")
         self.assertIn("n0: node n0 did not answer init", starts[-1]["error"])
+        self.assertEqual(leftovers(script), [])
+
+
+class Interrupted(unittest.TestCase):
+    def test_sigterm_amid_kills_and_pauses_leaves_no_process_behind(self):
+        script = UNIQUE_IDS
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.harness", "test", "-w", "unique-ids", "--bin", node(script),
+             "--node-count", "3", "--time-limit", "30", "--rate", "20", "--nemesis", "kill,pause",
+             "--nemesis-interval", "0.3", "--seed", "1"],
+            cwd=tempfile.mkdtemp(prefix="glomers-e2e-"), env=dict(os.environ, PYTHONPATH=str(ROOT)),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(4)   # several kills, restarts and pauses in
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 143, err[-2000:])
+        self.assertIn("Nemesis", err)
         self.assertEqual(leftovers(script), [])
 
 

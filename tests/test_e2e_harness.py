@@ -20,24 +20,9 @@ from unittest import mock
 from tests.harness import store
 from tests.harness.cli import parse_test_args
 from tests.harness.runner import run_tests
-from tests.support import ROOT, node, run_harness
+from tests.support import ROOT, live_processes_running, node, run_harness
 
 BROKEN = "tests/broken_nodes/"
-
-
-def live_processes_running(script: str) -> list[int]:
-    """Pids whose command line mentions ``script``."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes().decode(errors="replace")
-        except OSError:
-            continue
-        if script in cmdline:
-            pids.append(int(entry.name))
-    return pids
 
 
 class BrokenNodeVerdicts(unittest.TestCase):

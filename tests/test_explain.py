@@ -77,6 +77,31 @@ class LostBroadcastValues(unittest.TestCase):
         self.assertIn("dropped by the partition in force", svg)
 
 
+class NothingRead(unittest.TestCase):
+    def test_a_set_run_whose_reads_never_saw_a_value_is_unknown_and_says_so(self):
+        history = [op(0, 0, "invoke", 0, "broadcast", 5), op(1, 1, "ok", 0, "broadcast", 5),
+                   op(2, 2, "invoke", 1, "read", None), op(3, 3, "fail", 1, "read", None, error="net-timeout")]
+        run_dir, opts = stored_run(history, [])
+        results = {"workload": {"valid?": "unknown", "attempt-count": 1, "stable-count": 0, "lost-count": 0,
+                                "never-read-count": 1}, "valid?": "unknown"}
+        explanation = explained(run_dir, opts, results)
+        self.assertEqual(explanation.lines[0], "Why it is unknown:")
+        self.assertIn("No value was ever seen by a read (1 added, 1 never read)", explanation.lines[1])
+
+
+class KilledHolders(unittest.TestCase):
+    def test_a_value_whose_holders_were_all_killed_afterwards_says_so(self):
+        history = [op(0, 0, "invoke", 0, "broadcast", 5), op(1, 2, "ok", 0, "broadcast", 5),
+                   op(2, 9, "info", "nemesis", "kill", {"n0": "killed", "n1": "killed"}),
+                   op(3, 20, "invoke", 2, "read", None, **{"final?": True}),
+                   op(4, 21, "ok", 2, "read", [], **{"final?": True})]
+        run_dir, opts = stored_run(history, JOURNAL[:6])
+        explanation = explained(run_dir, opts, json.loads(json.dumps(LOST)))
+        self.assertIn("value 5: acknowledged by n0 at 0.000 s; reached n0 (killed at 0.000 s) and n1 (killed at 0.000 s)",
+                      "\n".join(explanation.lines))
+        self.assertIn("every node that had it was killed afterwards", " ".join(explanation.data()["workload"]["patterns"]))
+
+
 class Availability(unittest.TestCase):
     def results(self, **parts) -> dict:
         return {"workload": {"valid?": True}, "availability": {"valid?": True}, "stats": {"valid?": True},

@@ -15,6 +15,11 @@ class Counters(unittest.TestCase):
         self.assertEqual(accounted_by(12, self.NODES), ["n0", "n1"])
         self.assertEqual(accounted_by(7, self.NODES), ["n1"])
 
+    def test_among_equally_small_sets_the_readers_own_node_is_preferred(self):
+        nodes = {**self.NODES, "n3": {"ok-sum": 5}}
+        self.assertEqual(accounted_by(5, nodes, "n3"), ["n3"])
+        self.assertEqual(accounted_by(5, nodes, "n1"), ["n0"])
+
     def test_a_read_no_set_of_nodes_explains_names_none(self):
         self.assertIsNone(accounted_by(6, self.NODES))
 

@@ -154,6 +154,22 @@ class OneProcess(unittest.TestCase):
         self.assertTrue(starts)
         self.assertTrue(all(c["time"] - i["time"] >= 0.29e9 for i, c in starts))
 
+    def test_teardown_stops_a_restart_under_way(self):
+        hosts = {n: FakeHost(start_s=30) for n in NODES}
+        hosts["n0"].state = "down"
+
+        async def go():
+            it = interpreter(hosts, time_limit=60, nemesis=["kill"])
+            it._start_nemesis({"f": "start", "value": "all"})
+            await asyncio.sleep(0.05)
+            began = asyncio.get_running_loop().time()
+            await it.stop_nemesis()
+            return asyncio.get_running_loop().time() - began, it._nemesis_task
+        waited, task = asyncio.run(go())
+        self.assertLess(waited, 1.0)
+        self.assertIsNone(task)
+        self.assertEqual((hosts["n0"].calls, hosts["n0"].state), (["start"], "down"))
+
     def test_the_final_phase_heals_resumes_and_restarts_before_the_final_reads(self):
         hosts = {n: FakeHost() for n in NODES}
         hosts["n0"].state, hosts["n1"].state = "down", "paused"

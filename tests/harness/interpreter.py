@@ -149,6 +149,13 @@ class Interpreter:
                     "exception": {"class": type(e).__name__, "message": str(e)}}
         self.record({"type": "info", "process": "nemesis", "f": op["f"], **done})
 
+    async def stop_nemesis(self) -> None:
+        """Cancel the nemesis op under way, if any, and wait until it has stopped."""
+        task = self._nemesis_task
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
     def _start_nemesis(self, op: dict) -> None:
         async def run():
             try:

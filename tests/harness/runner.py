@@ -351,6 +351,8 @@ class Run:
             for t in self.interpreter.busy:
                 if t is not None:
                     t.cancel()
+            # A restart still under way must not launch a node after they are all killed.
+            await self.interpreter.stop_nemesis()
             self.interpreter.close_clients()
         for c in self.setup_clients:
             c.close()

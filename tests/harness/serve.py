@@ -142,7 +142,9 @@ def read_run(store: Path, run_dir: Path) -> Run:
 def explained(results: dict | None) -> str | None:
     """The headline of a run's explanation (why it is invalid or unknown), if it has one."""
     lines = dig(results, "explanation", "lines")
-    return lines[1].strip() if isinstance(lines, list) and len(lines) > 1 and isinstance(lines[1], str) else None
+    if not (isinstance(lines, list) and len(lines) > 1 and isinstance(lines[1], str)):
+        return None
+    return first_line(lines[1].strip().split(": ")[0].rstrip("."), 90)   # the gist: what failed
 
 
 def first_line(text: str, limit: int = 140) -> str:
@@ -232,6 +234,8 @@ dl.terms dt { font-weight: bold; margin-top: 4px; }
 dl.terms dd { margin-left: 16px; max-width: 60em; }
 h1 .badge { font-size: 70%; vertical-align: middle; }
 img.picture { max-width: 100%; border: 1px solid rgba(127,127,127,.3); margin: 8px 0; }
+section.explanation figure { overflow-x: auto; }
+section.explanation img.picture { max-width: none; }   /* full size: a 25-node diagram scrolls, never shrinks */
 section.explanation { border-left: 4px solid #feb5da; padding-left: 14px; }
 table.explain td, table.explain th { border-bottom: 1px solid rgba(127,127,127,.25); font-size: 90%; }
 figure { margin: 8px 0; } figcaption { color: #777; font-size: 85%; }

@@ -43,16 +43,18 @@ def per_node_adds(ctx: Context) -> tuple[dict[str, dict], list[dict]]:
     return nodes, reads
 
 
-def accounted_by(value: Any, nodes: dict[str, dict]) -> list[str] | None:
+def accounted_by(value: Any, nodes: dict[str, dict], reader: str | None = None) -> list[str] | None:
     """The smallest set of nodes whose acknowledged adds sum to exactly ``value`` (ignoring
-    indeterminate adds), or None if there is none or too many nodes to search."""
+    indeterminate adds), preferring among equally small ones a set with the ``reader``'s
+    own node; None if there is none or too many nodes to search."""
     if not isinstance(value, int) or len(nodes) > SUBSET_NODES:
         return None
     order = sorted(nodes)
     for size in range(0, len(order) + 1):
-        for subset in combinations(order, size):
-            if sum(nodes[n]["ok-sum"] for n in subset) == value:
-                return list(subset)
+        found = [list(subset) for subset in combinations(order, size)
+                 if sum(nodes[n]["ok-sum"] for n in subset) == value]
+        if found:
+            return next((s for s in found if reader in s), found[0])
     return None
 
 
@@ -74,7 +76,7 @@ def explain_counter(ctx: Context) -> Part | None:
     details = []
     for r in wrong:
         line = f"{r['node']} read {r['value']} at {seconds(r['time-ns'])}"
-        subset = accounted_by(r["value"], nodes)
+        subset = accounted_by(r["value"], nodes, r["node"])
         if subset is not None:
             missing = [n for n in sorted(nodes) if n not in subset and nodes[n]["ok-count"]]
             own = " itself" if subset == [r["node"]] else ""
