@@ -22,6 +22,8 @@ from tests.harness.cli import parse_test_args
 from tests.harness.runner import run_tests
 from tests.support import ROOT, live_processes_running, node, run_harness
 
+TEST_LOAD = "light"   # short, low-rate runs (tests/run.py)
+
 BROKEN = "tests/broken_nodes/"
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from tests.support import HarnessTestCase, node, run_harness
 
+TEST_LOAD = "heavy"   # simulations use whole cores (tests/run.py)
+
 BROKEN = "tests/broken_nodes/"
 CH3C = ("-w", "broadcast", "--bin", node("ch3c_broadcast/main.py"), "--node-count", "5",
         "--time-limit", "20", "--rate", "10", "--nemesis", "partition")
