@@ -29,6 +29,7 @@ import argparse
 import importlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -70,10 +71,11 @@ class CompactResult(unittest.TextTestResult):
 
     NAME_WIDTH = 52
 
-    def __init__(self, stream: TextIO, detail: str, by_class: bool = False):
+    def __init__(self, stream: TextIO, detail: str, by_class: bool = False, started: float | None = None):
         super().__init__(stream, descriptions=False, verbosity=2 if detail == "verbose" else 0)
         self.detail = detail
         self.by_class = by_class    # a line per test class (module.Class) rather than per file
+        self.started = started      # when the first file's time starts (its setUpClass included)
         self.file: str | None = None
         self.file_started = 0.0
         self.file_counts: dict[str, int] = {}
@@ -87,7 +89,8 @@ class CompactResult(unittest.TextTestResult):
             name += "." + type(test).__name__
         if name != self.file:
             self._close_file()
-            self.file, self.file_started = name, time.monotonic()
+            self.file, self.file_started = name, self.started or time.monotonic()
+            self.started = None
             self.file_counts = dict.fromkeys(MARKS, 0)
             if self.detail == "compact":
                 self.stream.write(f"{name:<{self.NAME_WIDTH}} ")
@@ -178,6 +181,7 @@ class Job:
     size: int = 0                    # how many tests (the longer jobs start first)
     report: dict = field(default_factory=dict)
     output: str = ""
+    process: subprocess.Popen | None = None
 
 
 def _load_of(obj, default: str) -> str:
@@ -217,14 +221,18 @@ def _run_job(job: Job, pattern: str | None, detail: str) -> None:
     command = [sys.executable, "-m", "tests.run", "--job", report, "--detail", detail, *job.names]
     if pattern:
         command += ["-k", pattern]
-    proc = subprocess.run(command, cwd=TESTS.parent, capture_output=True, text=True, stdin=subprocess.DEVNULL)
-    job.output = proc.stdout
+    # A session of its own, so that an interrupted run can stop the job and what it started.
+    proc = job.process = subprocess.Popen(command, cwd=TESTS.parent, stdout=subprocess.PIPE,
+                                          stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL,
+                                          start_new_session=True)
+    stdout, stderr = proc.communicate()
+    job.output = stdout
     try:
         job.report = json.loads(Path(report).read_text())
     except (OSError, ValueError):
         job.report = {"ran": 0, "passed": 0, "failed": 1, "skipped": 0, "errors":
                       [f"{' '.join(job.names)}: the test process ended with status {proc.returncode}\n"
-                       f"{proc.stdout[-3000:]}{proc.stderr[-3000:]}"]}
+                       f"{stdout[-3000:]}{stderr[-3000:]}"]}
     finally:
         Path(report).unlink(missing_ok=True)
 
@@ -246,6 +254,29 @@ def run_side_by_side(kind: str, pattern: str | None, detail: str, stream: TextIO
                 finished.notify()
 
     printed = 0
+    try:
+        _schedule(pending, running, done, finished, work, detail, stream)
+    except KeyboardInterrupt:
+        for job in list(running):   # SIGTERM: a harness run then stops its nodes
+            if job.process is not None:
+                try:
+                    os.killpg(job.process.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        raise
+    totals = {k: sum(j.report.get(k, 0) for j in done) for k in ("ran", "passed", "failed", "skipped")}
+    errors = [e for j in done for e in j.report.get("errors", [])]
+    for text in errors:
+        out.writeln(unittest.TextTestResult.separator1)
+        out.writeln(text)
+    return _close(out, totals["ran"], totals["passed"], totals["failed"], totals["skipped"],
+                  time.monotonic() - started)
+
+
+def _schedule(pending: list[Job], running: list[Job], done: list[Job], finished: threading.Condition,
+              work, detail: str, stream: TextIO) -> None:
+    """Start jobs while they fit; print each one's lines once it is done."""
+    printed = 0
     with finished:
         while pending or running:
             used = sum(LOADS[j.load] for j in running)
@@ -265,13 +296,6 @@ def run_side_by_side(kind: str, pattern: str | None, detail: str, stream: TextIO
     for job in done[printed:]:
         if detail != "quiet" and job.output:
             stream.write(job.output)
-    totals = {k: sum(j.report.get(k, 0) for j in done) for k in ("ran", "passed", "failed", "skipped")}
-    errors = [e for j in done for e in j.report.get("errors", [])]
-    for text in errors:
-        out.writeln(unittest.TextTestResult.separator1)
-        out.writeln(text)
-    return _close(out, totals["ran"], totals["passed"], totals["failed"], totals["skipped"],
-                  time.monotonic() - started)
 
 
 def run_job(names: list[str], pattern: str | None, detail: str, report: str) -> int:
@@ -282,7 +306,8 @@ def run_job(names: list[str], pattern: str | None, detail: str, report: str) -> 
         loader.testNamePatterns = [f"*{pattern}*"]
     tests = unittest.TestSuite(loader.loadTestsFromName(name) for name in names)
     out = unittest.runner._WritelnDecorator(sys.stdout)
-    result = CompactResult(out, detail, by_class=len(names) == 1 and names[0].count(".") == 2)
+    result = CompactResult(out, detail, by_class=len(names) == 1 and names[0].count(".") == 2,
+                           started=time.monotonic())
     result.startTestRun()
     try:
         tests(result)

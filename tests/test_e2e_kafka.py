@@ -12,8 +12,8 @@ from tests.support import HarnessTestCase, node, run_harness
 TEST_LOAD = "heavy"   # rate 1000 (tests/run.py)
 OFFICIAL = ("-w", "kafka", "--concurrency", "2n", "--time-limit", "20", "--rate", "1000")
 # With two nodes only half the partitions cut anything, so five partitions in a run all miss
-# one time in 32. The nemesis draws its shapes from the seed alone: with seed 1 the first
-# partition cuts the nodes apart.
+# one time in 32. The nemesis draws its schedule and shapes from the seed alone: with seed 1
+# the second partition cuts the nodes apart.
 PARTITIONS = ("--nemesis", "partition", "--nemesis-interval", "2", "--seed", "1")
 
 
