@@ -40,6 +40,15 @@ class CorrectNodes(HarnessTestCase):
     def test_a_node_keeping_its_own_dict_is_linearizable_alone(self):
         self.assertValid(lin_kv(LOCAL, 1, 5))
 
+    def test_a_run_short_of_total_availability_names_the_error_codes_and_that_they_are_normal(self):
+        run = lin_kv(LOCAL, 1, 3, "--availability", "total")
+        self.assertEqual(run.returncode, 1, run.details())
+        self.assertRegex(run.stdout, r"Only [\d.]+ of client ops succeeded; --availability total asks for every one\.\n"
+                                     r" +The failures, most frequent first: \d+ error 2[02] from n0 \(e\.g\. '[^']+'\): "
+                                     r"(precondition-failed|key-does-not-exist) \(normal in lin-kv")
+        codes = {e["code"] for e in run.results["explanation"]["availability"]["errors"]}
+        self.assertLessEqual(codes, {20, 22})
+
 
 class WrongNodes(unittest.TestCase):
     def assertNotLinearizable(self, run) -> None:  # noqa: N802

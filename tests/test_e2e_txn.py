@@ -56,6 +56,11 @@ class BrokenNodes(unittest.TestCase):
         results = self.run_broken("txn_dirty_read.py", 1, "read-committed")
         self.assertIs(results["valid?"], False)
         self.assertIn("G1a", results["workload"]["anomaly-types"])
+        g1a = results["explanation"]["workload"]["anomalies"]["G1a"]
+        self.assertTrue(g1a["meaning"].startswith("aborted read"))
+        self.assertTrue(g1a["cases"])
+        self.assertTrue(any(line.startswith("    G1a: aborted read: a transaction read a value written by a "
+                                            "transaction that failed; e.g. ") for line in results["explanation"]["lines"]))
 
     def test_read_uncommitted_allows_reading_aborted_writes(self):
         self.assertIs(self.run_broken("txn_dirty_read.py", 1, "read-uncommitted")["valid?"], True)

@@ -16,6 +16,8 @@ from pathlib import Path
 from tests.harness.clock import Clock
 from tests.harness.network import Latency, Network
 from tests.harness.process import NodeProcess
+from tests.harness.recording import Journal
+from tests.harness.store import read_journal
 from tests.test_process import alive, wait_for
 
 # Answers every message with an echo_ok to its sender, and notes each start in its working
@@ -46,8 +48,9 @@ class Cluster:
     """One node n0 and a client c0 on a real network; ``replies`` are the msg_ids answered."""
 
     def __init__(self) -> None:
-        self.network = Network(Latency(0, "constant", random.Random(1)), Clock(), lambda line: None)
         workdir = Path(tempfile.mkdtemp(prefix="glomers-test-"))
+        self.network = Network(Latency(0, "constant", random.Random(1)), Clock(), lambda line: None,
+                               journal=Journal(workdir / "net-journal.jsonl"))
         self.node = NodeProcess("n0", [sys.executable, "-c", textwrap.dedent(ECHO)], str(workdir),
                                 workdir / "n0.log", self.network, lambda line: None)
         self.network.register("n0", self.node.deliver, self.node.flush)
@@ -59,7 +62,8 @@ class Cluster:
         self.network.send({"src": "c0", "dest": "n0", "body": {"type": "echo", "msg_id": msg_id}})
 
     def delivered_to_node(self) -> list[int]:
-        return [m["body"]["msg_id"] for event, _, m in self.network.journal
+        self.network.journal.flush()
+        return [m["body"]["msg_id"] for event, _, m in read_journal(self.workdir)
                 if event == "recv" and m["dest"] == "n0"]
 
     async def child(self) -> int:
@@ -129,6 +133,29 @@ class Kill(unittest.TestCase):
         self.assertEqual(seen["starts"], seen["pids"])
         self.assertNotEqual(*seen["pids"])
         self.assertEqual(seen["state"], "running")
+
+    def test_each_life_that_ended_on_its_own_is_in_the_crash_report_once(self):
+        script = """
+            import os, sys
+            with open("starts", "a") as f:
+                f.write("x")
+            sys.exit(2 + len(open("starts").read()))
+        """
+        seen = {}
+
+        async def go():
+            c = Cluster()
+            c.node.argv = [sys.executable, "-c", textwrap.dedent(script)]
+            await c.node.start()
+            await wait_for(lambda: c.node.exit_status == 3)
+            await c.node.start()    # the nemesis's start finds it down and launches it again
+            await wait_for(lambda: c.node.exit_status == 4)
+            seen.update(crashed=c.node.crashed, report=c.node.crash_report())
+            await c.node.kill()
+        asyncio.run(go())
+        self.assertTrue(seen["crashed"])
+        self.assertEqual((seen["report"].count("exited with status 3"),
+                          seen["report"].count("exited with status 4")), (1, 1))
 
     def test_a_running_node_cannot_be_started_twice(self):
         async def body(c):

@@ -7,8 +7,9 @@ that is not valid is explained from the stored history and network journal, read
 - a few lines on the console, under the verdict (``Explanation.lines``);
 - a full section on the run page: ``explanation.html`` in the run directory, with its
   pictures (``explain-*.svg``) beside it, which ``serve`` shows under the judged figures;
-- ``explanation`` at the top of ``results.json``: the same facts as data, one entry per
-  results part explained (``workload``, ``availability``, ``stats``), plus the console lines.
+- ``explanation``, a top-level key of ``results.json``: the same facts as data, one entry per
+  part explained (``workload``, ``availability``, ``stats``, ``latency``; each with a one-line
+  ``summary``), plus the console ``lines``.
 
 The workload's own explanation lives next to its checker (``Workload.explain``); what any
 workload can fail the same way (availability, ops that never succeeded, a checker that threw)
@@ -228,10 +229,13 @@ def availability_part(ctx: Context) -> Part | None:
 
 
 def _gist(meaning: str) -> str:
-    """A code's meaning for the console: its name, and the pointer to the logs if any."""
-    name = meaning.split(":")[0]
+    """A code's meaning for the console: its name, whether it is a normal answer, and the
+    pointer to the logs if any."""
+    gist = meaning.split(":")[0]
+    if " — normal in " in meaning:
+        gist += f" ({meaning.split(' — ')[1].split(':')[0]})"
     logs = meaning.split("; the tracebacks are in ")
-    return f"{name}, tracebacks in {logs[1]}" if len(logs) > 1 else name
+    return f"{gist}, tracebacks in {logs[1]}" if len(logs) > 1 else gist
 
 
 def checker_error_part(ctx: Context) -> Part | None:
@@ -303,8 +307,8 @@ def explain(run_dir: Path, results: dict, opts: Options, workload: Any, challeng
         try:
             found = build()
         except Exception as e:   # an explanation must never cost the verdict
-            found = Part("explainer-error", "The explanation failed",
-                         [f"(could not explain this run: {type(e).__name__}: {e})"], {"error": repr(e)})
+            line = f"(could not explain this run: {type(e).__name__}: {e})"
+            found = Part("explainer-error", "The explanation failed", [line], {"summary": line, "error": repr(e)})
         if isinstance(found, Part):
             parts.append(found)
         elif found:

@@ -23,6 +23,7 @@ from .nemesis.combined import NemesisSchedule
 from .nemesis.perform import Nemesis
 from .network import Network
 from .options import Options
+from .recording import History
 from .schedule import PENDING, Stagger, next_step
 from .workloads.base import Workload
 
@@ -33,7 +34,7 @@ class Interpreter:
     def __init__(self, opts: Options, workload: Workload, network: Network, clock: Clock,
                  client_ids: ClientIds, rng: random.Random, log: Callable[[str], None],
                  nemesis: Nemesis | None = None, fault_rng: random.Random | None = None,
-                 client_rng: random.Random | None = None):
+                 history: History | list | None = None, client_rng: random.Random | None = None):
         self.opts = opts
         self.workload = workload
         self.network = network
@@ -51,7 +52,8 @@ class Interpreter:
         self.client_process: list[int | None] = [None] * self.C
         self.busy: list[asyncio.Task | None] = [None] * self.C
         self._wake: asyncio.Future | None = None   # the main loop, waiting for a free thread
-        self.history: list[dict] = []
+        # Where ops are recorded: a run streams them to history.jsonl; a list keeps them.
+        self.history = history if history is not None else []
         # ``rng`` draws the partitions, as it always has; ``fault_rng`` the kills and pauses.
         fault_rng = fault_rng or random.Random(1)
         self.nemesis = nemesis or Nemesis(network, {}, opts.nodes, fault_rng, log)
@@ -59,7 +61,8 @@ class Interpreter:
                                                 rng, fault_rng)
         self._nemesis_task: asyncio.Task | None = None
         self.phase = "setup"
-        self.counts = {"ok": 0, "fail": 0, "info": 0}   # client completions, for the status line
+        # client invocations (for the message budget) and completions (for the status line)
+        self.counts = {"invoke": 0, "ok": 0, "fail": 0, "info": 0}
 
     # --- history ----------------------------------------------------------------------
     def record(self, op: dict) -> dict:

@@ -37,6 +37,10 @@ class Host(Protocol):
     async def resume(self) -> None: ...
 
 
+# What a db op reports of a node it left as it was.
+UNCHANGED = frozenset({"already-down", "already-running", "not-paused"})
+
+
 class NodeDidNotRestart(Exception):
     """A restarted node could not be brought back: its launch or its init failed."""
 
@@ -89,13 +93,13 @@ class Nemesis:
                "resume": self._resume}[f]
         nodes = db_nodes(op["value"], self.nodes, self.rng)
         outcomes = await asyncio.gather(*(act(n) for n in nodes), return_exceptions=True)
-        now = asyncio.get_running_loop().time()
-        for n, outcome in zip(nodes, outcomes):
-            if not (isinstance(outcome, str) and outcome.startswith(("already", "not"))):
-                self._disturbed_at[n] = now
         failed = {n: e for n, e in zip(nodes, outcomes) if isinstance(e, BaseException)}
         done = {n: o for n, o in zip(nodes, outcomes) if n not in failed}
-        changed = [n for n, o in done.items() if not o.startswith(("already", "not"))]
+        now = asyncio.get_running_loop().time()
+        for n in nodes:
+            if done.get(n) not in UNCHANGED:   # failed ones too: something was done to them
+                self._disturbed_at[n] = now
+        changed = [n for n, o in done.items() if o not in UNCHANGED]
         if changed:
             self.log(f"Nemesis {f}: {' '.join(changed)}"
                      + (f" ({op['value']})" if op["value"] not in (None, "all") else ""))

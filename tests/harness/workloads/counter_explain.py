@@ -80,18 +80,17 @@ def explain_counter(ctx: Context) -> Part | None:
         if subset is not None:
             missing = [n for n in sorted(nodes) if n not in subset and nodes[n]["ok-count"]]
             own = " itself" if subset == [r["node"]] else ""
-            line += (f": exactly the adds acknowledged by {names(subset) if subset else 'no node'}{own}; "
-                     f"missing those acknowledged by {names(missing)} "
-                     f"({sum(nodes[n]['ok-sum'] for n in missing)} in "
-                     f"{plural(sum(nodes[n]['ok-count'] for n in missing), 'add')})")
+            line += (f", the sum of the adds acknowledged by {names(subset) if subset else 'no node'}{own}: as if "
+                     f"it missed the {sum(nodes[n]['ok-sum'] for n in missing)} acknowledged by {names(missing)} "
+                     f"({plural(sum(nodes[n]['ok-count'] for n in missing), 'add')})")
             r["accounts-for"], r["missing-adds-of"] = subset, missing
         elif isinstance(r["value"], int):
             line += f": {abs(total - r['value'])} {'short of' if r['value'] < total else 'more than'} the acknowledged sum"
         details.append(line)
     same = [r for r in wrong if r.get("accounts-for") == [r["node"]]]
     if same and len(same) == len(wrong):
-        details.insert(0, "Every wrong read counted only the adds of the node it was taken on: "
-                          "the nodes never learned of each other's adds.")
+        details.insert(0, "Every wrong read is the sum of the adds acknowledged by the node it was taken on, "
+                          "as if the nodes never learned of each other's adds.")
     rows = [[n, v["ok-count"], v["ok-sum"], v["info-count"], v["info-sum"],
              ", ".join(str(r["value"]) for r in reads if r["node"] == n) or "–"] for n, v in sorted(nodes.items())]
     page = para(headline) + "".join(para(d) for d in details) + table(

@@ -32,7 +32,8 @@ class Faults:
 
     def __init__(self) -> None:
         self.periods: list[list] = []     # [start ns, end ns or None, {receiver: [senders]}]
-        self.kills: dict[str, list[int]] = {}
+        self.kills: dict[str, list[int]] = {}     # node -> when the nemesis killed it
+        self.starts: dict[str, list[int]] = {}    # node -> when the nemesis started it again
 
     def see(self, op: dict) -> None:
         if op.get("process") != "nemesis":
@@ -48,10 +49,21 @@ class Faults:
             for node, what in value.items():
                 if what == "killed":
                     self.kills.setdefault(node, []).append(op["time"])
+        elif op.get("f") == "start" and isinstance(value, dict):
+            for node, what in value.items():
+                if what == "started":
+                    self.starts.setdefault(node, []).append(op["time"])
 
     def killed_after(self, node: str, since: int) -> int | None:
         """When ``node`` was first killed after ``since`` (ns), if it was."""
         return next((t for t in self.kills.get(node, ()) if t >= since), None)
+
+    def down_since(self, node: str, at: int) -> int | None:
+        """When ``node`` was killed, if it was down at ``at`` (ns): killed, not started since."""
+        killed = max((t for t in self.kills.get(node, ()) if t <= at), default=None)
+        if killed is None or any(killed <= t <= at for t in self.starts.get(node, ())):
+            return None
+        return killed
 
     def period(self, hop: Hop) -> str:
         """The partition that dropped ``hop``, as ``from … to …``."""
@@ -74,6 +86,9 @@ def fate(hop: Hop, faults: Faults) -> str:
         if hop.reason == "receiver-down":
             return f"dropped at {seconds(hop.at)}: {hop.dest} was down"
         return f"dropped at {seconds(hop.at)} ({hop.reason})"
+    down = faults.down_since(hop.dest, hop.sent)
+    if down is not None:
+        return f"sent at {seconds(hop.sent)} to {hop.dest}, down since {seconds(down)}: never delivered"
     return "still in flight when the run ended"
 
 
@@ -166,6 +181,8 @@ def _where_it_died(never: list[dict]) -> list[str]:
             key = f"its last messages to {{}} were dropped by the partition {last['partition']}"
         elif last.get("reason") == "receiver-down":
             key = "its last messages to {} were dropped: the receiver was down"
+        elif last["fate"] == "in-flight" and "down since" in last["fate-text"]:
+            key = "its last messages to {} went to a node that was down and never delivered"
         elif last["fate"] == "in-flight":
             key = "its messages to {} were still in flight when the run ended"
         else:
@@ -197,38 +214,38 @@ def sentence(facts: dict) -> str:
 
 
 def patterns(all_facts: list[dict]) -> list[str]:
-    """What the lost values have in common, in a line or two."""
+    """What the lost values have in common, most widespread first."""
     n = len(all_facts)
-    out = []
+
+    def share(count: int) -> str:
+        return "all" if count == n else f"{count} of the"
+
+    def last_reason(f: dict, reason: str) -> bool:
+        return any(nv.get("last", {}).get("reason") == reason for nv in f["never-had"])
+
+    found: list[tuple[int, str]] = []
     alone = sum(1 for f in all_facts if len(f["had"]) <= 1 and f["messages"] == 0)
     if alone:
-        out.append(f"{'All' if alone == n else f'{alone} of the'} {n} never left the node that received "
-                   f"{'them' if alone > 1 else 'it'}: no message carried {'them' if alone > 1 else 'it'} anywhere.")
-    last_fates: Counter = Counter()
-    for f in all_facts:
-        for never in f["never-had"]:
-            if "last" in never:
-                last = never["last"]
-                last_fates[(last["fate"], last.get("reason"))] += 1
-    dropped = sum(c for (fate_, reason), c in last_fates.items() if fate_ == "dropped" and reason == "partition")
+        it = "them" if alone > 1 else "it"
+        found.append((alone, f"{share(alone).capitalize()} {n} never left the node that received {it}: "
+                             f"no message carried {it} anywhere."))
+    dropped = sum(1 for f in all_facts if last_reason(f, "partition"))
     if dropped:
-        affected = sum(1 for f in all_facts if any(nv.get("last", {}).get("reason") == "partition"
-                                                   for nv in f["never-had"]))
-        out.append(f"For {'all' if affected == n else f'{affected} of the'} {n}, the last message carrying it to a node that never had it "
-                   f"was dropped by a partition, and nothing carried it there afterwards, though the partition healed: "
-                   f"a value must be sent again until its receiver confirms it.")
-    down = sum(1 for f in all_facts if any(nv.get("last", {}).get("reason") == "receiver-down"
-                                           for nv in f["never-had"]))
+        healed = all("the end" not in nv["last"].get("partition", "") for f in all_facts for nv in f["never-had"]
+                     if nv.get("last", {}).get("reason") == "partition")
+        found.append((dropped, f"For {share(dropped)} {n}, the last message carrying it to a node that never had it "
+                               f"was dropped by a partition, and nothing carried it there afterwards"
+                               + (", though the partition healed: a value must be sent again until its receiver "
+                                  "confirms it." if healed else ".")))
+    down = sum(1 for f in all_facts if last_reason(f, "receiver-down"))
     if down:
-        out.append(f"For {'all' if down == n else f'{down} of the'} {n}, the last message carrying it to a node "
-                   f"that never had it was dropped because that node was down, and nothing carried it there "
-                   f"after it restarted.")
+        found.append((down, f"For {share(down)} {n}, the last message carrying it to a node that never had it was "
+                            f"dropped because that node was down, and nothing carried it there after it restarted."))
     forgotten = sum(1 for f in all_facts if f["had"] and all("killed-ns" in h for h in f["had"]))
     if forgotten:
-        out.append(f"For {'all' if forgotten == n else f'{forgotten} of the'} {n}, every node that had it was "
-                   f"killed afterwards and came back without it: a node must keep what it acknowledged "
-                   f"(on disk) across a restart.")
-    return out
+        found.append((forgotten, f"For {share(forgotten)} {n}, every node that had it was killed afterwards, and no "
+                                 f"later read shows it: a node must keep what it acknowledged (on disk) across a restart."))
+    return [text for _, text in sorted(found, key=lambda item: -item[0])]
 
 
 def path_picture(ctx: Context, facts: dict, trace: Trace, kind: str) -> str:

@@ -43,10 +43,10 @@ def explain_unique_ids(ctx: Context) -> Part | None:
                 f"(of {result.get('acknowledged-count')} acknowledged); the first {len(found)} shown.")
     lines = [headline]
     if found and across == len(found):
-        lines.append("Every duplicate came from different nodes: each node's ids are unique only among "
-                     "its own (an id needs something that tells nodes apart, such as the node id).")
+        lines.append("Every duplicate was handed out by different nodes, none by one node twice: ids must also "
+                     "differ between nodes (include something that tells nodes apart, such as the node id).")
     elif found and across == 0:
-        lines.append("Every duplicate came from a single node: that node handed out one id twice.")
+        lines.append("Every duplicate was handed out twice by one node.")
     for e in found[:CONSOLE_IDS]:
         lines.append(f"id {json.dumps(e['id'])}: " + names(
             [f"{r['node']} (process {r['process']}) at {seconds(r['time-ns'])}" for r in e["received-by"]], 4))

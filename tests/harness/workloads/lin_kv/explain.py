@@ -1,16 +1,17 @@
-"""Why a lin-kv run is not linearizable: per failing key, a smallest set of operations that
+"""Why a lin-kv run is not linearizable: per failing key, a minimal set of operations that
 cannot be linearized, drawn as Porcupine and Knossos draw histories, with the sentence.
 
 Knossos reports the op at which its search got stuck; the history around it may hold
 hundreds of ops. Here the key's ops are shrunk to a *minimal* non-linearizable set: ops are
 removed (halves, then quarters, ... then one at a time, as delta debugging does) as long as
 what is left still cannot be linearized, so that removing any one of the ops shown makes
-the rest linearizable. The checker itself decides each step, so the set is as true as its
-verdict. The set is drawn as bars per process on a time axis, each from invocation to
+the rest linearizable. A write stays while it is the last that could have given a kept
+read its value: without it, the read alone would fail, which says nothing about the
+history. The checker itself decides each step, so the set is as true as its verdict. The set is drawn as bars per process on a time axis, each from invocation to
 completion with its value, and each "finished before … began" constraint between them as
 an arrow; the sentence says which order real time forces and where every order allowed
-fails. A search that runs over its time budget reports the smallest set found so far, and
-says so.
+fails. A search that runs over its time budget reports the set it has shrunk to so far,
+and says so.
 """
 from __future__ import annotations
 
