@@ -250,7 +250,7 @@ class RunsThatCannotStart(unittest.TestCase):
     def test_bad_arguments_exit_254_with_a_one_line_reason(self):
         for args in (["-w", "echo"],
                      ["-w", "echo", "--bin", "x", "--rate", "-1"],
-                     ["-w", "echo", "--bin", "x", "--nemesis", "kill"],
+                     ["-w", "echo", "--bin", "x", "--nemesis", "crash"],
                      ["-w", "nope", "--bin", "x"],
                      ["-w", "echo", "--bin", "x", "--concurrency", "two"],
                      ["-w", "echo", "--bin", "x", "--availability", "1.5"]):
