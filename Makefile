@@ -37,7 +37,7 @@ define maelstrom
 	fi
 endef
 
-.PHONY: test unit e2e bench bench-lib bench-lin-kv bench-harness serve maelstrom clean \
+.PHONY: test unit e2e bench bench-lib bench-lin-kv bench-harness bench-memory bench-serve serve maelstrom clean \
 	test-ch1 test-ch2 test-ch3a test-ch3b test-ch3c test-ch3d test-ch3d-partition test-ch3e test-ch3e-partition test-ch4 \
 	test-ch5a test-ch5b test-ch5c test-ch5c-partition test-ch6a test-ch6b test-ch6b-partition test-ch6c
 
@@ -78,6 +78,11 @@ bench-lin-kv:
 # The harness's own pace: largest message and byte rates it delivers with lateness p99 <= 5 ms.
 bench-harness:
 	$(PYTHON) bench/bench_harness.py
+# The harness's own peak memory on hostile nodes and a 120 s 3d run; serve under 200 readers.
+bench-memory:
+	$(PYTHON) bench/bench_memory.py
+bench-serve:
+	$(PYTHON) bench/bench_serve.py
 serve:
 	$(PYTHON) -m tests.harness serve
 

@@ -59,7 +59,7 @@ def best_of_three(history: list[dict]) -> tuple[dict, float]:
 
 
 def time_checker(run_dir: Path) -> str:
-    history = store.read_history(run_dir)
+    history = list(store.read_history(run_dir))
     result, best = best_of_three(history)
     count = {t: sum(1 for op in history if op["type"] == t and op["process"] != "nemesis")
              for t in ("ok", "fail", "info")}

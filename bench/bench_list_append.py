@@ -47,7 +47,7 @@ def main() -> None:
     print(f"{'nodes':>5} {'txns':>6} {'micro-ops':>9} {'verdict':>8} {'check s':>8}  store")
     for nodes in (1, 2):
         run_dir = harness_run(nodes, a.seed)
-        history = store.read_history(run_dir)
+        history = list(store.read_history(run_dir))
         txns = [op for op in history if op["type"] != "invoke" and op["process"] != "nemesis"]
         mops = sum(len(op["value"] or ()) for op in txns)
         best, result = float("inf"), {}

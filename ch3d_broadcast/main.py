@@ -33,6 +33,7 @@ before it is acknowledged or counted in a prefix, and is replayed when the node 
 import sys
 import time
 from pathlib import Path
+from typing import TypedDict
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from common import Message, Node, WriteAheadLog  # noqa: E402  (importable once the path is set)
@@ -42,6 +43,7 @@ IN_FLIGHT = 1.0       # seconds a value that came by the fast path may still be 
 ANSWERS = 2           # an exchange is at most: digest, answer, answer to the answer
 DIGEST = dict[str, int]                  # origin -> prefix held
 MISSING = list[tuple[str, int, list[int]]]   # [origin, first seq, values from there on]
+Digest = TypedDict("Digest", {"have": DIGEST, "values": MISSING, "answers": int})   # a sync's fields
 
 node = Node()
 values: set[int] = set()                 # every value this node knows, for reads
@@ -92,18 +94,17 @@ def broadcast(msg: Message) -> None:
         for peer in node.peers:
             body = {"type": "gossip", "seq": seq, "message": value}
             if peer == due:                 # the round's digest travels for free
-                body.update(digest())
+                body["digest"] = digest()
                 due = None
             node.send(peer, body)
     node.reply(msg, {"type": "broadcast_ok"})
 
 
-@node.on("gossip", seq=int, message=int, have=DIGEST | None, values=MISSING | None,
-         answers=int | None)
+@node.on("gossip", seq=int, message=int, digest=Digest | None)
 def gossip(msg: Message) -> None:
     store(msg.src, msg.body["seq"], msg.body["message"], fast=True)
-    if "have" in msg.body:
-        sync(msg)
+    if msg.body.get("digest") is not None:
+        sync(msg._replace(body=msg.body["digest"]))
 
 
 @node.on("read")

@@ -37,9 +37,10 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from common import KV, SEQ_KV, Lives, Message, Natural, Node, RPCError, WriteAheadLog  # noqa: E402
+from common import KV, SEQ_KV, ErrorCode, Lives, Message, Natural, Node, RPCError, WriteAheadLog  # noqa: E402
 
 ROUND = 1.0   # seconds between a node's writes (and reads) of seq-kv
+LIMIT = 2 ** 63 - 1   # the largest total an add may make: a Java long, what Maelstrom's checker holds
 
 node = Node()
 kv = KV(node, SEQ_KV)
@@ -58,6 +59,8 @@ own_count = WriteAheadLog(node, "count", apply=set_own_count,
 
 @node.on("add", delta=Natural)
 def add(msg: Message) -> None:
+    if sum(counts.values()) + msg.body["delta"] > LIMIT:   # refused: nothing counted
+        raise RPCError(ErrorCode.MALFORMED_REQUEST, f"add: the counter would pass {LIMIT}")
     own_count.append(counts.get(node.node_id, 0) + msg.body["delta"])
     node.reply(msg, {"type": "add_ok"})
 

@@ -36,7 +36,7 @@ The event loop's overhead is thus paid per chunk of input, not per message.
 Protocol duties the library performs, so that nodes need not:
 
 * ``init`` is answered here: ``node_id`` and ``node_ids`` are recorded, `on_init` hooks run,
-  `every` timers start, and ``init_ok`` goes back;
+  `every` timers start, and ``init_ok`` goes back (error 12 if ``node_ids`` lacks ``node_id``);
 * a reply to one of our own RPCs (its ``in_reply_to`` names a pending request) wakes the `rpc`
   awaiting it. Any other message goes to the handler for its type; a reply with no handler
   (typically one that came after its RPC had timed out) is dropped;
@@ -45,7 +45,8 @@ Protocol duties the library performs, so that nodes need not:
   string, or one that does not fit the shape its handler declared (`common.schema`): error 12,
   naming what is wrong. Unknown type: error 10. Any request but ``init`` before ``init``: error
   11, sent from the id it was addressed to. A handler that raises: error 13 carrying the
-  exception, or the code of an `RPCError` it raised. Lines that are not a JSON message with an
+  exception, or the code of an `RPCError` it raised, unless it had already replied (a request
+  gets one answer; the error is logged). Lines that are not a JSON message with an
   object body are logged and skipped. The node keeps serving after all of these, and a refused
   request changes nothing;
 * replies go only to requests that carry a ``msg_id``. Maelstrom's clients always send one; a
@@ -104,6 +105,7 @@ class Node:
         self._timers: list[tuple[float, Callable[[], Any]]] = []
         self._pending: dict[int, asyncio.Future[Body]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._unanswered: set[int] = set()   # id() of the bodies of requests being handled, not yet answered
         self._msg_ids = itertools.count(1)
         self._lines = Lines()
         self._stdout = 1
@@ -159,6 +161,7 @@ class Node:
         msg_id = request.body.get("msg_id")
         if msg_id is not None:
             self.send(request.src, {**body, "in_reply_to": msg_id})
+            self._unanswered.discard(id(request.body))
 
     async def rpc(self, dest: str, body: Body, timeout: float = 1.0) -> Body:
         """Send a request and return its reply body. Raises `RPCError` (or a subclass such as
@@ -266,6 +269,8 @@ class Node:
         if problem:
             self._refuse(msg, ErrorCode.MALFORMED_REQUEST, f"{type_}: {problem}")
             return
+        if "msg_id" in body:
+            self._unanswered.add(id(body))
         if is_async:
             self.spawn(self._serve(handler, msg))
         else:
@@ -273,16 +278,25 @@ class Node:
                 handler(msg)
             except Exception as exc:
                 self._fail(msg, exc)
+            finally:
+                self._unanswered.discard(id(body))
 
     async def _serve(self, handler: Handler, msg: Message) -> None:
         try:
             await handler(msg)
         except Exception as exc:
             self._fail(msg, exc)
+        finally:
+            self._unanswered.discard(id(msg.body))
 
     def _fail(self, msg: Message, exc: Exception) -> None:
         """Answer a request whose handler raised. An `RPCError` is a deliberate answer;
-        anything else is a bug, reported as a crash (indefinite: it may have half-happened)."""
+        anything else is a bug, reported as a crash (indefinite: it may have half-happened).
+        A request already answered gets no second answer: the error is only logged."""
+        if "msg_id" in msg.body and id(msg.body) not in self._unanswered:
+            self.log(f"handler for {msg.body.get('type')!r} raised after answering {msg}:\n"
+                     + "".join(traceback.format_exception(exc)).rstrip())
+            return
         if isinstance(exc, RPCError):
             self.reply(msg, exc.to_body())
             return
@@ -300,6 +314,10 @@ class Node:
 
     def _init(self, msg: Message) -> None:
         node_id, node_ids = msg.body["node_id"], msg.body["node_ids"]
+        if node_id not in node_ids:
+            self._refuse(msg, ErrorCode.MALFORMED_REQUEST,
+                         f"init: node_ids {node_ids} must include this node's own id {node_id!r}")
+            return
         first = self.node_id is None
         self.node_id, self.node_ids = node_id, node_ids
         if first:

@@ -26,11 +26,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import RPCError
+from .errors import ErrorCode, RPCError
 from .node import Message, Node
 from .wal import WriteAheadLog
 
 Stamp = tuple[int, str]
+# No run makes this many transactions: a replicated stamp past it is forged, and refused, so
+# that a clock (and every stamp after it) always stays a small integer.
+STAMP_LIMIT = 2 ** 62
 
 
 class Registers:
@@ -84,6 +87,8 @@ class Registers:
             self.unsent[peer] = dict(self.values)   # after a restart: everything, once
 
     def _replicate(self, msg: Message) -> None:
+        if any(counter > STAMP_LIMIT for _, (counter, _), _ in msg.body["writes"]):
+            raise RPCError(ErrorCode.MALFORMED_REQUEST, f"replicate: a stamp counter past {STAMP_LIMIT}")
         news = [[key, stamp, value] for key, stamp, value in msg.body["writes"]
                 if key not in self.values or self.values[key][0] < tuple(stamp)]
         if news:

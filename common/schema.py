@@ -9,7 +9,8 @@ expressions::
 ``int`` is an integer (not a boolean), ``float`` any number, ``str``, ``bool``, ``None``
 (null), ``object`` any JSON value; ``list[X]`` a list of X, ``dict[str, X]`` an object of X,
 ``tuple[X, Y]`` a list of exactly those, ``X | Y`` either, ``Literal[...]`` one of the given
-values, and `Natural` an integer >= 0. A field whose shape names null (``int | None``) may
+values, a ``TypedDict`` an object with those fields (fields that travel together are checked
+together), and `Natural` an integer >= 0. A field whose shape names null (``int | None``) may
 also be missing; any other declared field is required.
 
 The node library answers a request that does not fit with error 12 (malformed request),
@@ -94,6 +95,8 @@ def _checker(spec: Any) -> tuple[Check, str]:
         return _each(dict, "an object", *_checker(args[1]))
     if origin is tuple:
         return _row(args)
+    if typing.is_typeddict(spec):
+        return _fields(spec)
     raise TypeError(f"no request shape for {spec!r}")
 
 
@@ -131,6 +134,25 @@ def _row(specs: tuple) -> tuple[Check, str]:
         for i, ((fits, _), element) in enumerate(zip(columns, value)):
             if problem := fits(element, f"{path}[{i}]"):
                 return problem
+        return None
+    return check, description
+
+
+def _fields(spec: Any) -> tuple[Check, str]:
+    """An object with the fields a TypedDict declares (those it marks NotRequired may be missing)."""
+    columns = {name: _checker(hint) for name, hint in typing.get_type_hints(spec).items()}
+    required = spec.__required_keys__
+    description = "an object with " + ", ".join(columns)
+
+    def check(value: Any, path: str) -> Problem:
+        if not isinstance(value, dict):
+            return _wrong(path, description, value)
+        for name, (fits, field_description) in columns.items():
+            if name in value:
+                if problem := fits(value[name], f"{path}[{json.dumps(name)}]"):
+                    return problem
+            elif name in required:
+                return f"{path} lacks field {name!r} ({field_description})"
         return None
     return check, description
 

@@ -26,7 +26,7 @@ class TestFlags(unittest.TestCase):
         self.assertEqual(parse("--nodes", "a,b", "--node-count", "2").nodes, ["n0", "n1"])
 
     def test_explicit_nodes_merge_in_order(self):
-        self.assertEqual(parse("--nodes", "a,b", "-n", "c").nodes, ["a", "b", "c"])
+        self.assertEqual(parse("--nodes", "a,b", "-n", "d").nodes, ["a", "b", "d"])
 
     def test_concurrency_kn_multiplies_by_the_node_count(self):
         self.assertEqual(parse("--node-count", "2", "--concurrency", "2n").concurrency, 4)
@@ -83,6 +83,60 @@ class BadFlags(unittest.TestCase):
         for name, argv in cases.items():
             with self.subTest(name), self.assertRaises(ArgumentError):
                 parse_test_args(argv)
+
+
+class Refused(unittest.TestCase):
+    """Issue 20: values no run can use, and node ids the harness would take for something
+    else, are refused with one line (exit 254) instead of starting a run that fails later
+    or blames a correct node."""
+
+    def refusal(self, *args: str) -> str:
+        with self.assertRaises(ArgumentError) as caught:
+            parse(*args)
+        message = str(caught.exception)
+        self.assertNotIn("\n", message)
+        return message
+
+    def test_a_node_id_starting_with_c_clashes_with_the_clients(self):
+        self.assertIn("'c1' starts with 'c'", self.refusal("--nodes", "c1,c2"))
+
+    def test_a_node_id_that_is_a_service(self):
+        self.assertIn("'lin-kv' is the id of a Maelstrom service", self.refusal("--nodes", "lin-kv,n1"))
+
+    def test_a_duplicate_node_id(self):
+        self.assertIn("'n1' twice", self.refusal("--nodes", "n1,n2", "-n", "n1"))
+
+    def test_a_node_id_that_would_need_escaping(self):
+        for bad in ('a"b', "a\\b", "a b", "n\u00e9"):
+            with self.subTest(bad):
+                self.assertIn("letters, digits", self.refusal("--nodes", f"n1,{bad}"))
+
+    def test_an_absurd_node_count_is_refused_before_any_process_starts(self):
+        self.assertIn("at most 256", self.refusal("--node-count", "100000"))
+        self.assertIn("at most 256", self.refusal("--node-count", "1" + "0" * 40))
+
+    def test_too_many_explicit_nodes(self):
+        self.assertIn("at most 256 nodes", self.refusal("--nodes", ",".join(f"n{i}" for i in range(300))))
+
+    def test_non_finite_numbers(self):
+        for flag in ("--rate", "--nemesis-interval"):
+            for value in ("inf", "-inf", "nan", "1e999"):
+                with self.subTest(flag=flag, value=value):
+                    self.assertIn("finite", self.refusal(f"{flag}={value}"))
+
+    def test_absurd_rates_times_and_sizes(self):
+        for flag, value in (("--rate", "1e300"), ("--time-limit", "100000000000000000000"),
+                            ("--latency", "99999999999"), ("--concurrency", "100000000"),
+                            ("--concurrency", "5000n"), ("--key-count", "100000000000"),
+                            ("--max-txn-length", "1000000000"), ("--test-count", "1000000000")):
+            with self.subTest(flag=flag):
+                self.assertIn("must be at most", self.refusal(flag, value))
+
+    def test_the_official_commands_are_within_every_limit(self):
+        for args in (["--node-count", "25", "--rate", "100", "--latency", "100", "--time-limit", "20"],
+                     ["--node-count", "2", "--concurrency", "2n", "--rate", "1000", "--time-limit", "20"]):
+            with self.subTest(args=args):
+                parse(*args)
 
 
 if __name__ == "__main__":

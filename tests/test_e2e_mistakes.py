@@ -10,6 +10,8 @@ from pathlib import Path
 
 from tests.support import node, run_harness
 
+TEST_LOAD = "light"   # short, low-rate runs (tests/run.py)
+
 BROKEN = "tests/broken_nodes/"
 
 
@@ -58,6 +60,11 @@ class NamedMistakes(unittest.TestCase):
     def test_a_reply_to_a_message_never_sent_is_named(self):
         run = echo_run("reply_never_sent.py")
         self.assertNamed(run, "reply-never-requested", "never sent a msg_id 1000")
+
+    def test_a_node_that_closes_its_stdout_and_runs_on_is_named(self):
+        # Issue 20: it was never named; every request to it simply timed out.
+        run = echo_run("stdout_closed.py")
+        self.assertNamed(run, "stdout-closed", "closed its stdout but is still running")
 
     def test_a_node_that_exits_is_named_with_its_last_words(self):
         run = echo_run("crash_after_five.py")

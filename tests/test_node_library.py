@@ -76,6 +76,20 @@ class InitTest(LibraryTest):
         reply = driver.rpc("c0", {"type": "init", "node_id": "n1"})
         self.assertEqual((reply["type"], reply["code"]), ("error", ErrorCode.MALFORMED_REQUEST))
 
+    def test_init_whose_node_ids_lack_the_nodes_own_id_is_a_malformed_request(self):
+        # Issue 20: node_ids=[] was accepted, leaving a node that is nobody's peer.
+        for node_ids in ([], ["n2", "n3"]):
+            with self.subTest(node_ids=node_ids):
+                node = echo_node()
+                driver = NodeDriver(node)
+                self.addCleanup(driver.close)
+                reply = driver.rpc("c0", {"type": "init", "node_id": "n1", "node_ids": node_ids})
+                self.assertEqual((reply["type"], reply["code"]), ("error", ErrorCode.MALFORMED_REQUEST))
+                self.assertIn("must include this node's own id 'n1'", reply["text"])
+                self.assertIsNone(node.node_id)   # refused: nothing recorded
+                driver.init("n1", ["n1"])         # a proper init is still answered
+                self.assert_still_serving(driver)
+
     def test_registering_a_handler_for_init_is_refused(self):
         with self.assertRaises(ValueError):
             Node().on("init")
@@ -199,6 +213,28 @@ class BadInputTest(LibraryTest):
         reply = driver.rpc("c1", {"type": "boom"})
         self.assertEqual((reply["type"], reply["code"]), ("error", ErrorCode.CRASH))
         self.assert_still_serving(driver)
+
+    def test_a_handler_that_raises_after_replying_sends_no_second_reply(self):
+        # Issue 20: the same request got its reply, then an error 13.
+        node = echo_node()
+
+        @node.on("boom")
+        def boom(msg: Message) -> None:
+            node.reply(msg, {"type": "boom_ok"})
+            raise ZeroDivisionError("after the reply")
+
+        @node.on("aboom")
+        async def aboom(msg: Message) -> None:
+            node.reply(msg, {"type": "aboom_ok"})
+            await asyncio.sleep(0)
+            raise ZeroDivisionError("after the reply")
+        driver = self.drive(node)
+        for kind in ("boom", "aboom"):
+            with self.subTest(kind):
+                self.assertEqual(driver.rpc("c1", {"type": kind})["type"], f"{kind}_ok")
+                self.assert_still_serving(driver)
+                self.assertEqual(driver.unclaimed(), [])   # no error reply came between
+        self.assertIn("raised after answering", driver.wait_for_log("after the reply"))
 
     def test_an_rpc_error_raised_by_a_handler_becomes_its_error_reply(self):
         node = Node()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import unittest
 
-from tests.harness.network import Envelope
+from tests.harness.network import Envelope, message_text
 from tests.harness.process import BadLine, _parse, _split_lines, delivery_line, parse_line
 
 
@@ -54,7 +54,7 @@ class DeliveredBytes(unittest.TestCase):
     def delivered(self, line: str) -> str:
         msg, raw_body = _parse(line)
         envelope = Envelope(id=5, src=msg["src"], dest=msg["dest"], body=msg["body"])
-        envelope.raw_body = raw_body
+        envelope.text = message_text(envelope, raw_body)
         return delivery_line(envelope)
 
     def test_a_body_reaches_the_receiver_as_its_sender_wrote_it(self):

@@ -175,8 +175,19 @@ class Ch3dRoundTest(Ch3dTest):
         driver = self.start()
         self.assertEqual(self.round_digest(driver)["dest"], "n1")   # the next one is n2's
         driver.rpc("c1", {"type": "broadcast", "message": 5})
-        carried = {m["dest"]: m.get("have") for m in self.sent_before_a_read(driver, "gossip")}
-        self.assertEqual(carried, {"n1": None, "n2": {"n0": 1}, "n3": None})
+        carried = {m["dest"]: m.get("digest") for m in self.sent_before_a_read(driver, "gossip")}
+        self.assertEqual(carried, {"n1": None, "n2": {"have": {"n0": 1}, "values": [], "answers": 2},
+                                   "n3": None})
+
+    def test_a_gossip_whose_digest_lacks_a_field_is_malformed_and_changes_nothing(self):
+        # Issue 20: the digest's fields were each optional; a gossip carrying some of them
+        # passed the shape check and then failed in the handler, with error 13.
+        driver = self.start()
+        reply = driver.rpc("n1", {"type": "gossip", "seq": 0, "message": 7,
+                                  "digest": {"have": {"n1": 1}, "answers": 2}})
+        self.assertEqual((reply["type"], reply["code"]), ("error", 12))
+        self.assertIn("digest", reply["text"])
+        self.assertEqual(driver.rpc("c1", {"type": "read"})["messages"], [])
 
 
 class Ch4Test(unittest.TestCase):
@@ -221,6 +232,18 @@ class Ch4CounterTest(Ch4Test):
         self.add(driver, 3)
         self.add(driver, 4)
         self.assertEqual(self.total(driver), 7)
+
+    def test_an_add_that_would_pass_what_the_counter_holds_is_refused_and_counts_nothing(self):
+        # Issue 20: two acknowledged adds summed past Python's 4,300-digit limit, and from
+        # then on every read failed.
+        driver = self.start()
+        most = 2 ** 63 - 1   # a Java long: what Maelstrom's checker sums in
+        for delta, accepted, total in ((10 ** 4000, False, 0), (5, True, 5), (most - 5, True, most),
+                                       (1, False, most)):
+            with self.subTest(delta=delta):
+                reply = driver.rpc("c1", {"type": "add", "delta": delta})
+                self.assertEqual((reply["type"], reply.get("code")), ("add_ok", None) if accepted else ("error", 12))
+                self.assertEqual(self.total(driver), total)
 
     def test_a_round_begins_by_writing_the_nodes_counts_under_its_own_key(self):
         driver = self.start()

@@ -123,3 +123,22 @@ class Ch6cReplicas(ReplicasConverge, unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ForgedStamps(unittest.TestCase):
+    """Issue 20: a replicate with a huge stamp counter moved the clock there, and every later
+    stamp could pass what can be encoded; such a stamp is refused (error 12), state kept."""
+
+    def test_a_replicated_stamp_past_the_limit_is_refused_and_changes_nothing(self):
+        for script in ("ch6b_txn/main.py", "ch6c_txn/main.py"):
+            with self.subTest(script):
+                driver = NodeDriver(load_node(ROOT / script))
+                self.addCleanup(driver.close)
+                driver.init("n0", list(NODES))
+                for counter in (2 ** 62 + 1, 10 ** 4000):
+                    reply = driver.rpc("n1", {"type": "replicate", "writes": [[1, [counter, "n1"], 9]]})
+                    self.assertEqual((reply["type"], reply["code"]), ("error", 12))
+                self.assertEqual(driver.rpc("c1", {"type": "txn", "txn": [["r", 1, None]]})["txn"],
+                                 [["r", 1, None]])
+                reply = driver.rpc("n1", {"type": "replicate", "writes": [[1, [2 ** 62, "n1"], 9]]})
+                self.assertEqual(reply["type"], "replicate_ok")

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 import unittest
 from pathlib import Path
 from unittest import mock
+from unittest.mock import ANY
 
 from common.testing import NodeDriver, load_node
 from tests.support import node as script
@@ -265,3 +267,37 @@ class ReplicatedTransactions(RestartTest):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class RaftExample(RestartTest):
+    """tests/example_nodes/raft_kv.py keeps Raft's persistent state: term, vote and log."""
+
+    SCRIPT = "tests/example_nodes/raft_kv.py"
+
+    def until_ok(self, driver: NodeDriver, body: dict) -> dict:
+        """Ask until the node answers other than "not the leader" (it elects itself alone
+        within about a second)."""
+        for _ in range(50):
+            reply = driver.rpc("c1", body)
+            if reply.get("code") != 11:
+                return reply
+            time.sleep(0.1)
+        raise AssertionError(f"no leader within 5 s: {reply}")
+
+    def test_a_committed_write_is_read_after_a_restart(self):
+        first = self.start()
+        self.assertEqual(self.until_ok(first, {"type": "write", "key": 1, "value": 7})["type"],
+                         "write_ok")
+        second = self.restart(first)
+        self.assertEqual(self.until_ok(second, {"type": "read", "key": 1}),
+                         {"type": "read_ok", "value": 7, "in_reply_to": ANY})
+
+    def test_a_vote_is_not_given_twice_in_one_term_across_a_restart(self):
+        self.NODES = ["n0", "n1", "n2"]
+        ask = {"type": "request_vote", "term": 5, "last_index": 0, "last_term": 0}
+        first = self.start()
+        first.send("n1", ask)
+        self.assertEqual(self.next_to(first, "n1", "vote"), {"type": "vote", "term": 5, "granted": True})
+        second = self.restart(first)
+        second.send("n2", ask)   # at once: long before its own election timer could fire
+        self.assertEqual(self.next_to(second, "n2", "vote"), {"type": "vote", "term": 5, "granted": False})

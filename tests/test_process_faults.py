@@ -16,6 +16,8 @@ from pathlib import Path
 from tests.harness.clock import Clock
 from tests.harness.network import Latency, Network
 from tests.harness.process import NodeProcess
+from tests.harness.recording import Journal
+from tests.harness.store import read_journal
 from tests.test_process import alive, wait_for
 
 # Answers every message with an echo_ok to its sender, and notes each start in its working
@@ -46,8 +48,9 @@ class Cluster:
     """One node n0 and a client c0 on a real network; ``replies`` are the msg_ids answered."""
 
     def __init__(self) -> None:
-        self.network = Network(Latency(0, "constant", random.Random(1)), Clock(), lambda line: None)
         workdir = Path(tempfile.mkdtemp(prefix="glomers-test-"))
+        self.network = Network(Latency(0, "constant", random.Random(1)), Clock(), lambda line: None,
+                               journal=Journal(workdir / "net-journal.jsonl"))
         self.node = NodeProcess("n0", [sys.executable, "-c", textwrap.dedent(ECHO)], str(workdir),
                                 workdir / "n0.log", self.network, lambda line: None)
         self.network.register("n0", self.node.deliver, self.node.flush)
@@ -59,7 +62,8 @@ class Cluster:
         self.network.send({"src": "c0", "dest": "n0", "body": {"type": "echo", "msg_id": msg_id}})
 
     def delivered_to_node(self) -> list[int]:
-        return [m["body"]["msg_id"] for event, _, m in self.network.journal
+        self.network.journal.flush()
+        return [m["body"]["msg_id"] for event, _, m in read_journal(self.workdir)
                 if event == "recv" and m["dest"] == "n0"]
 
     async def child(self) -> int:

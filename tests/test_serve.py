@@ -4,6 +4,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -11,7 +12,8 @@ import threading
 import unittest
 from pathlib import Path
 
-from tests.harness.serve import index_page, make_server, parse_args
+from tests.harness import serve
+from tests.harness.serve import RunIndex, index_page, make_server, parse_args
 from tests.support import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -27,6 +29,12 @@ def make_run(store: Path, workload: str, stamp: str, results: dict | None, nodes
     if results is not None:
         (run / "results.json").write_text(json.dumps(results))
     return run
+
+
+def rewrite(path: Path, text: str) -> None:
+    """Replace a file whole, as the harness does (store.py): serve sees a new file."""
+    (path.parent / ".rewrite").write_text(text)
+    os.replace(path.parent / ".rewrite", path)
 
 
 class StoreFixture(unittest.TestCase):
@@ -47,7 +55,7 @@ class StoreFixture(unittest.TestCase):
         (self.store / "latest").symlink_to(self.new)
         (self.store / "broadcast" / "latest").symlink_to(self.new)
         (self.new / "escape.txt").symlink_to(root / "secret.txt")
-        self.server = make_server("127.0.0.1", 0, self.store, quiet=True)
+        self.server = make_server("127.0.0.1", 0, self.store, quiet=True, refresh_s=0)
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
@@ -253,11 +261,11 @@ class IndexRows(RunsWithCommandLines):
     def test_availability_is_rounded_down_so_that_only_every_op_ok_shows_one(self):
         for stored, shown in ((0.99955, "0.9995"), (0.99999, "0.9999"), (1.0, "1.0000"), (0.875, "0.8750")):
             with self.subTest(stored=stored):
-                (self.new / "results.json").write_text(json.dumps({"valid?": True, "availability": {"ok-fraction": stored}}))
+                rewrite(self.new / "results.json", json.dumps({"valid?": True, "availability": {"ok-fraction": stored}}))
                 self.assertIn(f'<td class="num">{shown}</td>', self.row(self.new))
 
     def test_latencies_are_whole_milliseconds_with_separators_and_two_decimals_below_ten(self):
-        (self.new / "results.json").write_text(json.dumps({
+        rewrite(self.new / "results.json", json.dumps({
             "valid?": True, "workload": {"stable-latencies": {"0.5": 10010.4, "1": 19903}},
             "harness": {"op-latency-ms": {"count": 5, "p50": 0.346}}}))
         row = self.row(self.new)
@@ -269,7 +277,7 @@ class DamagedStore(StoreFixture):
     def test_a_results_file_that_is_not_an_object_does_not_break_the_index(self):
         for content in ("[1, 2]", "null", "\"valid\"", "{"):
             with self.subTest(content=content):
-                (self.new / "results.json").write_text(content)
+                rewrite(self.new / "results.json", content)
                 status, _, body = self.get("/")
                 self.assertEqual(status, 200)
                 self.assertEqual(body.decode().count('<tr class="run '), 3)
@@ -285,6 +293,42 @@ class DamagedStore(StoreFixture):
         self.assertIn("bad-\ufffd-name.txt", self.get("/broadcast/20240103T100000.000%2B0000/")[2].decode())
         status, _, body = self.get(f"/broadcast/20240103T100000.000%2B0000/bad-%FF-name.txt")
         self.assertEqual((status, body), (200, b"still here"))
+
+    def test_a_run_directory_whose_name_is_not_utf8_gets_its_page(self):
+        # Issue 20: such a run page got no response at all.
+        name = os.fsdecode(b"20240104T100000.000+0000-\xff")
+        try:
+            make_run(self.store, "broadcast", name, {"valid?": True})
+        except (OSError, UnicodeEncodeError):
+            self.skipTest("this file system refuses names that are not UTF-8")
+        status, _, body = self.get("/broadcast/20240104T100000.000%2B0000-%FF/")
+        self.assertEqual(status, 200)
+        self.assertIn("20240104T100000.000+0000-\ufffd", body.decode())
+        self.assertEqual(self.get("/")[0], 200)
+
+    def test_a_fifo_is_never_opened_the_index_still_answers_and_the_fifo_is_refused(self):
+        # Issue 20: a FIFO named results.json hung the index for ever, a thread per request.
+        (self.new / "results.json").unlink()
+        os.mkfifo(self.new / "results.json")
+        os.mkfifo(self.new / "pipe.log")
+        status, _, body = self.get("/")
+        self.assertEqual(status, 200)
+        self.assertEqual(body.decode().count('<tr class="run '), 3)
+        self.assertEqual(self.get("/broadcast/20240103T100000.000%2B0000/")[0], 200)
+        for name in ("results.json", "pipe.log"):
+            status, _, body = self.get(f"/broadcast/20240103T100000.000%2B0000/{name}")
+            self.assertEqual(status, 403)
+            self.assertIn(b"Only regular files", body)
+
+    def test_a_path_too_long_to_name_a_file_is_answered_414(self):
+        # Issue 20: a 5,000-segment path dropped the connection without an answer.
+        for path in ("/" + "a/" * 5000, "/" + "x" * 5000):
+            with self.subTest(length=len(path)):
+                self.assertEqual(self.get(path)[0], 414)
+
+    def test_a_path_through_a_symlink_loop_is_answered(self):
+        os.symlink("loop", self.new / "loop")
+        self.assertIn(self.get("/broadcast/20240103T100000.000%2B0000/loop/x")[0], (403, 404))
 
     def test_a_half_open_connection_is_closed_after_the_timeout(self):
         import socket
@@ -339,6 +383,82 @@ class Browser(RunsWithCommandLines):
         self.assertIn("Everything looks good", dom)
         self.assertIn("Challenge 3d", dom)
         self.assertIn('src="latency.svg"', dom)
+
+
+class IndexCache(unittest.TestCase):
+    """The index is built once and kept: a request reads only the runs that changed since,
+    and sees a new run within the refresh period (issue 20: every index request re-read
+    every run, and 200 at once against 1,004 runs timed out)."""
+
+    def setUp(self):
+        tmp = tempfile.TemporaryDirectory(prefix="glomers-serve-cache-")
+        self.addCleanup(tmp.cleanup)
+        self.store = Path(tmp.name) / "store"
+        for day in range(1, 6):
+            make_run(self.store, "echo", f"202401{day:02d}T100000.000+0000", {"valid?": True})
+        self.index = RunIndex(self.store, refresh_s=0)
+        self.reads: list[Path] = []
+        original = serve.read_run
+        self.addCleanup(setattr, serve, "read_run", original)
+        serve.read_run = lambda store, run_dir: self.reads.append(run_dir) or original(store, run_dir)
+
+    def test_a_second_request_reads_no_run_again(self):
+        self.index.page()
+        self.assertEqual(len(self.reads), 5)
+        self.index.page()
+        self.assertEqual(len(self.reads), 5)
+
+    def test_a_new_run_and_a_new_verdict_are_read_and_only_they(self):
+        self.index.page()
+        make_run(self.store, "echo", "20240106T100000.000+0000", {"valid?": False})
+        rewrite(self.store / "echo" / "20240101T100000.000+0000" / "results.json", '{"valid?": false}')
+        page = self.index.page().decode()
+        self.assertEqual(sorted(p.name for p in self.reads[5:]),
+                         ["20240101T100000.000+0000", "20240106T100000.000+0000"])
+        self.assertEqual(page.count('<tr class="run invalid"'), 2)
+
+    def test_a_removed_run_leaves_the_index(self):
+        self.index.page()
+        shutil.rmtree(self.store / "echo" / "20240103T100000.000+0000")
+        self.assertEqual(self.index.page().decode().count('<tr class="run '), 4)
+
+    def test_within_the_refresh_period_the_store_is_not_looked_at(self):
+        index = RunIndex(self.store, refresh_s=3600)
+        index.page()
+        make_run(self.store, "echo", "20240106T100000.000+0000", {"valid?": True})
+        self.assertEqual(index.page().decode().count('<tr class="run '), 5)
+
+
+class ManyReaders(unittest.TestCase):
+    def test_many_parallel_index_requests_are_all_answered(self):
+        tmp = tempfile.TemporaryDirectory(prefix="glomers-serve-many-")
+        self.addCleanup(tmp.cleanup)
+        store = Path(tmp.name) / "store"
+        for k in range(100):
+            make_run(store, "echo", f"20240101T{k // 60:02d}{k % 60:02d}00.000+0000", {"valid?": True})
+        server = make_server("127.0.0.1", 0, store, quiet=True)
+        self.assertGreaterEqual(server.request_queue_size, 1000)
+        thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+        thread.start()
+        self.addCleanup(server.server_close)
+        self.addCleanup(server.shutdown)
+        statuses: list[int] = []
+
+        def get() -> None:
+            conn = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=60)
+            try:
+                conn.request("GET", "/")
+                response = conn.getresponse()
+                response.read()
+                statuses.append(response.status)
+            finally:
+                conn.close()
+        readers = [threading.Thread(target=get) for _ in range(100)]
+        for reader in readers:
+            reader.start()
+        for reader in readers:
+            reader.join()
+        self.assertEqual(statuses, [200] * 100)
 
 
 if __name__ == "__main__":

@@ -90,7 +90,7 @@ class HistoryFiles(TempStore):
         return (self.run / name).read_text(encoding="utf-8").splitlines()
 
     def test_round_trips(self):
-        self.assertEqual(store.read_history(self.run), HISTORY)
+        self.assertEqual(list(store.read_history(self.run)), HISTORY)
 
     def test_jsonl_puts_the_standard_keys_first(self):
         keys = list(json.loads(self.lines("history.jsonl")[5]))
@@ -130,7 +130,7 @@ class JournalFile(TempStore):
     def test_round_trips(self):
         run = store.new_run_dir("echo", self.base)
         store.write_journal(run, JOURNAL)
-        self.assertEqual(store.read_journal(run), JOURNAL)
+        self.assertEqual(list(store.read_journal(run)), JOURNAL)
 
     def test_has_one_event_object_per_line(self):
         run = store.new_run_dir("echo", self.base)

@@ -19,6 +19,15 @@ map. Only the leader takes requests; other nodes answer error 11 (temporarily un
 which promises the request was not performed). A request whose entry is overwritten by a
 newer leader gets no answer: the client times out and records it as indeterminate.
 Messages between nodes are fire-and-forget; a lost one is simply sent again on a later tick.
+
+Restarts (``--nemesis kill``). Raft's persistent state is the current term, the vote cast in
+it and the log: a node that forgot its vote could vote twice in one term, and one that forgot
+entries it acknowledged could let a majority "hold" an entry that is gone. So each change to
+them is written to a write-ahead log (`common.wal`) before the node says anything that
+depends on it (a vote, a request for votes, an ``appended``, or counting its own copy of a
+new entry), and replayed at start. The commit index and the key/value map are not saved: a
+restarted node learns the commit index from the leader and applies the log again from the
+start, as the paper has it.
 """
 import random
 import sys
@@ -27,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Message, Node  # noqa: E402
+from common import Message, Node, WriteAheadLog  # noqa: E402
 from common.errors import ErrorCode, RPCError  # noqa: E402
 import kv_state  # noqa: E402
 
@@ -47,6 +56,25 @@ data: dict = {}
 deadline = 0.0
 
 
+def restore(record: list) -> None:
+    """Apply ``["term", term, voted_for]`` or ``["log", index, entries]`` (the log from
+    ``index`` on is replaced by ``entries``)."""
+    global term, voted_for
+    if record[0] == "term":
+        term, voted_for = record[1], record[2]
+    else:
+        del log[record[1]:]
+        log.extend((entry_term, body) for entry_term, body in record[2])
+
+
+saved = WriteAheadLog(node, "raft", apply=restore, snapshot=lambda: [
+    ["term", term, voted_for], ["log", 1, log[1:]]])
+
+
+def set_term(new_term: int, vote: str | None) -> None:
+    saved.append(["term", new_term, vote])
+
+
 def reset_deadline() -> None:
     global deadline
     deadline = time.monotonic() + random.uniform(*ELECTION_S)
@@ -58,9 +86,10 @@ def majority() -> int:
 
 def see_term(t: int) -> None:
     """Any message from a later term makes us a follower in that term."""
-    global term, voted_for, role
+    global role
     if t > term:
-        term, voted_for, role = t, None, "follower"
+        set_term(t, None)
+        role = "follower"
 
 
 def apply_committed() -> None:
@@ -83,7 +112,7 @@ def apply_committed() -> None:
 def client_request(msg: Message) -> None:
     if role != "leader":
         raise RPCError(ErrorCode.TEMPORARILY_UNAVAILABLE, f"not the leader; try {leader}")
-    log.append((term, {k: v for k, v in msg.body.items() if k != "msg_id"}))
+    saved.append(["log", len(log), [[term, {k: v for k, v in msg.body.items() if k != "msg_id"}]]])
     waiting[len(log) - 1] = (msg, term)
     advance_commit()          # a lone node is its own majority
 
@@ -98,8 +127,9 @@ def tick() -> None:
 
 
 def become_candidate() -> None:
-    global term, voted_for, role, votes
-    term, voted_for, role, votes = term + 1, node.node_id, "candidate", set()
+    global role, votes
+    set_term(term + 1, node.node_id)
+    role, votes = "candidate", set()
     reset_deadline()
     for peer in node.peers:
         node.send(peer, {"type": "request_vote", "term": term, "last_index": len(log) - 1,
@@ -109,13 +139,12 @@ def become_candidate() -> None:
 
 @node.on("request_vote")
 def request_vote(msg: Message) -> None:
-    global voted_for
     b = msg.body
     see_term(b["term"])
     up_to_date = (b["last_term"], b["last_index"]) >= (log[-1][0], len(log) - 1)
     granted = b["term"] == term and voted_for in (None, msg.src) and up_to_date
     if granted:
-        voted_for = msg.src
+        set_term(term, msg.src)
         reset_deadline()
     node.send(msg.src, {"type": "vote", "term": term, "granted": granted})
 
@@ -161,10 +190,9 @@ def append(msg: Message) -> None:
         node.send(msg.src, {"type": "appended", "term": term, "ok": False, "next": min(prev, len(log))})
         return
     for i, (entry_term, body) in enumerate(b["entries"], start=prev + 1):
-        if i < len(log) and log[i][0] != entry_term:
-            del log[i:]          # a conflicting suffix from an older leader
-        if i >= len(log):
-            log.append((entry_term, body))
+        if i >= len(log) or log[i][0] != entry_term:   # new, or a conflicting suffix from an
+            saved.append(["log", i, b["entries"][i - prev - 1:]])   # older leader: replace it
+            break
     last = prev + len(b["entries"])
     if min(b["commit"], last) > commit:
         commit = min(b["commit"], last)

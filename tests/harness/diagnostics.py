@@ -45,6 +45,12 @@ FIXES = {
                               "cannot, and Maelstrom silences it just the same (docs/maelstrom.md §2.8)",
     "restart-failed": "a restarted node gets init again: answer it as at the start, from whatever it kept "
                       "in its working directory (node-data/{node}/); its stderr is in node-logs/{node}.log",
+    "stdout-closed": "keep stdout open for as long as the node runs: every message it sends leaves through it",
+    "log-flood": "log what you need to see, not a line per loop turn or per message in a hot path "
+                 "(node-logs/{node}.log keeps the first 32 MiB and the last 64 KiB of each node's stderr)",
+    "message-flood": "remember what you have already seen and never forward it again (gossip that "
+                     "is forwarded on every receipt grows into a storm); send only to nodes that "
+                     "need a message, and gossip on a timer, in batches",
 }
 # A reply held this long, with the node silent meanwhile, was held by a blocked node: far
 # longer than any network delay (clients have none) or an idle moment of a working node.

@@ -23,6 +23,7 @@ from .nemesis.combined import NemesisSchedule
 from .nemesis.perform import Nemesis
 from .network import Network
 from .options import Options
+from .recording import History
 from .schedule import PENDING, Stagger, next_step
 from .workloads.base import Workload
 
@@ -32,13 +33,18 @@ RECOVERY_S = 10.0
 class Interpreter:
     def __init__(self, opts: Options, workload: Workload, network: Network, clock: Clock,
                  client_ids: ClientIds, rng: random.Random, log: Callable[[str], None],
-                 nemesis: Nemesis | None = None, fault_rng: random.Random | None = None):
+                 nemesis: Nemesis | None = None, fault_rng: random.Random | None = None,
+                 history: History | list | None = None, client_rng: random.Random | None = None):
         self.opts = opts
         self.workload = workload
         self.network = network
         self.clock = clock
         self.client_ids = client_ids
         self.rng = rng
+        # The client stream's own draws (its gaps, which thread, ties): how many it makes
+        # depends on timing, so sharing ``rng`` with the nemesis would shift the faults a
+        # seed gives from one run to the next.
+        self.client_rng = client_rng or rng
         self.log = log
         self.C = opts.concurrency
         self.process = list(range(self.C))
@@ -46,7 +52,8 @@ class Interpreter:
         self.client_process: list[int | None] = [None] * self.C
         self.busy: list[asyncio.Task | None] = [None] * self.C
         self._wake: asyncio.Future | None = None   # the main loop, waiting for a free thread
-        self.history: list[dict] = []
+        # Where ops are recorded: a run streams them to history.jsonl; a list keeps them.
+        self.history = history if history is not None else []
         # ``rng`` draws the partitions, as it always has; ``fault_rng`` the kills and pauses.
         fault_rng = fault_rng or random.Random(1)
         self.nemesis = nemesis or Nemesis(network, {}, opts.nodes, fault_rng, log)
@@ -54,7 +61,8 @@ class Interpreter:
                                                 rng, fault_rng)
         self._nemesis_task: asyncio.Task | None = None
         self.phase = "setup"
-        self.counts = {"ok": 0, "fail": 0, "info": 0}   # client completions, for the status line
+        # client invocations (for the message budget) and completions (for the status line)
+        self.counts = {"invoke": 0, "ok": 0, "fail": 0, "info": 0}
 
     # --- history ----------------------------------------------------------------------
     def record(self, op: dict) -> dict:
@@ -170,7 +178,7 @@ class Interpreter:
     def _pick_thread(self, k: int) -> int:
         free = [t for t in range(self.C) if self.busy[t] is None]
         if self.workload.each_thread:
-            return self.rng.choice(free)
+            return self.client_rng.choice(free)
         start = k % (self.C + 1)
         if start == self.C:
             start = 0
@@ -187,7 +195,7 @@ class Interpreter:
         start = loop.time()
         cutoff = start + self.opts.time_limit
         rate = self.opts.rate
-        clients = Stagger(1 / rate, self.rng) if rate > 0 else None
+        clients = Stagger(1 / rate, self.client_rng) if rate > 0 else None
         nemesis = self.nemesis_schedule
         k = 0
         while True:
@@ -196,7 +204,7 @@ class Interpreter:
                 PENDING if all(self.busy) else clients.due_at(now)
             # The nemesis is one process: while its op is carried out, its streams are pending.
             nemesis_due = PENDING if self._nemesis_task is not None else nemesis.due_at(now)
-            step = next_step(now, cutoff, client_due, nemesis_due, self.rng)
+            step = next_step(now, cutoff, client_due, nemesis_due, self.client_rng)
             if step.action == "done":
                 break
             if step.action == "wait":
@@ -250,5 +258,5 @@ class Interpreter:
         # Jepsen's each-thread breaks the tie between idle threads at random (soonest-op-map),
         # so which node answers the last final read changes from seed to seed.
         order = list(range(self.C))
-        self.rng.shuffle(order)
+        self.client_rng.shuffle(order)
         await asyncio.gather(*(thread_ops(t) for t in order))

@@ -21,13 +21,13 @@ parsed as JSON.
 """
 from __future__ import annotations
 
-import argparse
 import bisect
 import json
 import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from .nemesis.periods import Period, read_fault_periods
 from .plots import NS_PER_MS, NS_PER_S, clip, compact_json, esc, svg_document
@@ -44,8 +44,9 @@ SETUP_TYPES = {"init", "init_ok"}
 MAX_LANES = 40      # beyond this many participants, every client shares one lane
 CLIENT_LANE = "clients"
 BEFORE_HEAL_NS = 500_000_000   # the window opens this long before the first heal
-# How store.write_journal lays out an event line; lines that differ are parsed as JSON instead.
-_EVENT_LINE = re.compile(r'\{"event": "(send|recv)", "time": (-?\d+), "message": \{"id": (\d+)')
+# How the journal lays out an event line (recording.Journal; older stores had spaces after
+# the colons and commas); lines that differ are parsed as JSON instead.
+_EVENT_LINE = re.compile(r'\{"event": ?"(send|recv|drop)", ?"time": ?(-?\d+), ?"message": ?\{"id": ?(\d+)')
 
 CSS = """
 .lifeline { stroke: #c8c8c8; stroke-width: 1; }
@@ -94,28 +95,44 @@ def read_journal(path: Path, limit: int = EVENT_LIMIT) -> tuple[list[dict], int]
 def read_window(path: Path, start_ns: int = 0, limit: int = EVENT_LIMIT, keep_full: bool = True) -> Window:
     """Up to ``limit`` events (init left out) from the first at or after ``start_ns`` (moved
     earlier if fewer than ``limit`` follow it, with ``keep_full``), and the ids of messages
-    whose other end lies outside them. Only the window's lines are parsed in full."""
-    with open(path, encoding="utf-8") as f:
-        lines = [line for line in f if line.strip() and not _is_setup(line)]
-    heads = [_head(line) for line in lines]
-    first = next((k for k, head in enumerate(heads) if head and head[1] >= start_ns), len(lines))
+    whose other end lies outside them. Only the window's lines are parsed in full, and
+    only they are kept: the file is read three times (where the window lies, the window,
+    the ends outside it), so a journal of any length takes the same memory."""
+    count, first = 0, None
+    for k, _line, head in _lines(path):
+        count += 1
+        if first is None and head and head[1] >= start_ns:
+            first = k
+    first = count if first is None else first
     if keep_full:
-        first = max(0, min(first, len(lines) - limit))
+        first = max(0, min(first, count - limit))
     window = Window([])
-    for k, (line, head) in enumerate(zip(lines, heads)):
+    for k, line, head in _lines(path):
         if first <= k < first + limit and head:
             window.events.append(json.loads(line))
-            continue
-        if k < first:
+        elif k < first:
             window.before += 1
         else:
             window.after += 1
-        if head and head[0] == "drop":
-            window.dropped_outside[head[2]] = json.loads(line)
-        elif head:
-            (window.sent_outside if head[0] == "send" else window.received_outside).add(head[2])
+    ids = {event["message"]["id"] for event in window.events}
+    for k, line, head in _lines(path):
+        if head and head[2] in ids and not first <= k < first + limit:
+            if head[0] == "drop":
+                window.dropped_outside[head[2]] = json.loads(line)
+            else:
+                (window.sent_outside if head[0] == "send" else window.received_outside).add(head[2])
     window.events.sort(key=lambda e: e["time"])
     return window
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str, tuple[str, int, int] | None]]:
+    """(position, line, head) of each journal line but blank and setup ones, in file order."""
+    with open(path, encoding="utf-8", errors="replace") as f:
+        k = 0
+        for line in f:
+            if line.strip() and not _is_setup(line):
+                yield k, line, _head(line)
+                k += 1
 
 
 def _is_setup(line: str) -> bool:
@@ -374,15 +391,24 @@ def main(argv: list[str]) -> int:
     """``python3 -m tests.harness messages [-t RUN] [--from SECONDS]``: redraw a stored run's
     messages.svg from a chosen moment."""
     from .analyze import find_run
-    p = argparse.ArgumentParser(prog="python3 -m tests.harness messages",
-                                description="Redraw messages.svg of a stored run from a chosen time.")
+    from .cli import ArgumentError, Parser, bad_args, finite_number
+    p = Parser(prog="python3 -m tests.harness messages",
+               description="Redraw messages.svg of a stored run from a chosen time.")
     p.add_argument("-t", "--test", default="-1", help="run directory, or index of a stored run (default -1, the newest)")
-    p.add_argument("--from", dest="start", type=float, metavar="SECONDS",
+    p.add_argument("--from", dest="start", type=finite_number("--from"), metavar="SECONDS",
                    help="seconds since the start of the run (default: before the first heal, else 0)")
-    a = p.parse_args(argv)
+    try:
+        a = p.parse_args(argv)
+    except ArgumentError as e:
+        return bad_args(str(e))
     run_dir = find_run(a.test)
-    if not (run_dir / "net-journal.jsonl").exists():
-        raise SystemExit(f"{run_dir} has no net-journal.jsonl to draw")
     start = None if a.start is None else int(a.start * NS_PER_S)
-    print(f"Wrote {write_messages_svg(run_dir, start)}")
+    try:
+        print(f"Wrote {write_messages_svg(run_dir, start)}")
+    except FileNotFoundError as e:
+        print(f"Cannot draw {run_dir}: {e.filename} is missing")
+        return 255
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        print(f"Cannot draw {run_dir}: its net-journal.jsonl or history.jsonl is damaged ({e!r})")
+        return 255
     return 0

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .nemesis.periods import Period, fault_periods
+from .store import read_history
 
 NS_PER_S = 1_000_000_000
 NS_PER_MS = 1_000_000
@@ -100,9 +101,8 @@ def svg_document(width: float, height: float, title: str, body: list[str], css: 
 
 
 def load_history(run_dir: Path) -> list[dict]:
-    """The ops of ``history.jsonl``, one JSON object per line."""
-    with open(run_dir / "history.jsonl", encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+    """The ops of ``history.jsonl`` (each picture needs them all)."""
+    return list(read_history(run_dir))
 
 
 def op_pairs(history: list[dict]) -> list[tuple[dict, dict | None]]:

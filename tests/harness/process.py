@@ -5,10 +5,9 @@ which lives for the whole run and survives the node's restarts (see `NodeHost` f
 interface the runner and the nemesis use).
 Each stdout line must be exactly one JSON message; the first line that is not (bad JSON,
 a wrong envelope, an unknown src/dest) *silences* the node: as in Maelstrom, its stdout
-is never read again for the rest of the run. The node writes its stderr straight into
-``node-logs/<id>.log`` (the harness reads that pipe only to echo it with --log-stderr), so a
-chatty node costs the harness nothing and never blocks on a full pipe; crash reports quote
-the log's last lines.
+is never read again for the rest of the run. The node's stderr goes to
+``node-logs/<id>.log`` through a pipe drained by a thread (node_log.py), so a chatty node
+never delays a delivery and its log is capped; crash reports quote the log's last lines.
 
 Hot path: stdout bytes are split into lines as they arrive (no coroutine per line), each
 line is parsed once, and a message whose body the harness leaves as it is reaches its
@@ -33,10 +32,12 @@ from pathlib import Path
 from typing import Callable
 
 from .network import Envelope, Network, UnknownId
+from .node_log import NodeLog
 
 LINE_LIMIT = 64 * 1024 * 1024
 READ_SIZE = 64 * 1024
 TAIL_LINES, TAIL_BYTES = 32, 64 * 1024
+STDOUT_CLOSED_GRACE_S = 0.5   # a node whose stdout ended and is still running this later closed it
 _ENVELOPE_KEYS = {"src", "dest", "body", "id"}
 MARK = "GLOMERS_NODE"
 
@@ -172,11 +173,9 @@ def _split_lines(text: str) -> list[str]:
 
 def delivery_line(msg: dict) -> str:
     """The line written to a node's stdin for ``msg``."""
-    raw_body = msg.raw_body if type(msg) is Envelope else None
-    if raw_body is None:
-        return json.dumps(msg, separators=(",", ":")) + "\n"
-    # Ids are names the harness registered (n1, c4, lin-kv): nothing to escape.
-    return f'{{"id":{msg["id"]},"src":"{msg["src"]}","dest":"{msg["dest"]}","body":{raw_body}}}\n'
+    if type(msg) is Envelope:
+        return msg.text + "\n"   # made once, when it was sent (network.message_text)
+    return json.dumps(msg, separators=(",", ":")) + "\n"
 
 
 class _NodeProtocol(asyncio.subprocess.SubprocessStreamProtocol):
@@ -192,6 +191,11 @@ class _NodeProtocol(asyncio.subprocess.SubprocessStreamProtocol):
             self.node._stdout_data(data)
         else:
             super().pipe_data_received(fd, data)
+
+    def pipe_connection_lost(self, fd: int, exc: Exception | None) -> None:
+        super().pipe_connection_lost(fd, exc)
+        if fd == 1:
+            self.node._stdout_closed(self)
 
     def process_exited(self) -> None:
         status = self._transport.get_returncode()
@@ -380,7 +384,7 @@ class NodeProcess(NodeHost):
         self.previous_output = self.last_output = 0.0
         self._loop_time: Callable[[], float] = lambda: 0.0   # the event loop's clock, once started
         self._outbox: list[str] = []         # stdin lines waiting for this turn's flush
-        self._stderr_task: asyncio.Task | None = None   # only to echo stderr
+        self._stderr: NodeLog | None = None
         self._exit_task: asyncio.Task | None = None
 
     @property
@@ -402,13 +406,21 @@ class NodeProcess(NodeHost):
             self._restarting()
         loop = asyncio.get_running_loop()
         name, value = self.mark.split("=", 1)
-        with open(self.log_path, "ab") as log_file:
+        stderr, stderr_end = os.pipe()
+        try:
             transport, self._protocol = await loop.subprocess_exec(
                 lambda: _NodeProtocol(self, LINE_LIMIT, loop), *self.argv, cwd=self.workdir,
-                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE if self.echo_stderr else log_file,
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=stderr_end,
                 start_new_session=True, env={**os.environ, name: value})
+        except BaseException:
+            os.close(stderr)
+            raise
+        finally:
+            os.close(stderr_end)
         self.proc = asyncio.subprocess.Process(transport, self._protocol, loop)
+        echo = (lambda line: self.log(f"[{self.id} stderr] {line}")) if self.echo_stderr else None
+        self._stderr = NodeLog(stderr, self.log_path, loop, self._logs_too_much, echo)
+        self._stderr.start()
         self._loop_time = loop.time
         for fd in (1, 2):
             # asyncio reads 256 KiB at a time: a buffer that size is mmap'ed and unmapped on
@@ -418,8 +430,6 @@ class NodeProcess(NodeHost):
         # asyncio passes each stdout chunk on through call_soon, a second turn of the loop
         # per read; taking it straight from the pipe keeps the order and saves that turn.
         transport.get_pipe_transport(1).get_protocol().data_received = self._stdout_data
-        if self.echo_stderr:
-            self._stderr_task = loop.create_task(self._echo_stderr())
         self._exit_task = loop.create_task(self._watch_exit())
 
     # --- faults --------------------------------------------------------------------------
@@ -513,28 +523,32 @@ class NodeProcess(NodeHost):
             self._partial = bytearray()
             self._silence(f"a stdout line longer than {LINE_LIMIT} bytes")
 
+    def _stdout_closed(self, protocol: _NodeProtocol) -> None:
+        """The stdout of the node's process ``protocol`` ended: it is exiting, or it closed
+        its stdout and runs on, mute to everyone. Which, is known a moment later."""
+        asyncio.get_running_loop().call_later(STDOUT_CLOSED_GRACE_S, self._name_if_mute, protocol)
+
+    def _name_if_mute(self, protocol: _NodeProtocol) -> None:
+        if self.killed or protocol.exited.done() or protocol is not self._protocol:
+            return
+        diagnostics = getattr(self.network, "diagnostics", None)
+        what = ("closed its stdout but is still running: nothing it sends reaches anyone, so "
+                "every request to it times out")
+        if diagnostics is None:
+            return self.log(f"WARN node {self.id} {what}")
+        diagnostics.report("stdout-closed", self.id, what)
+
     def _stop_reading(self) -> None:
         pipe = self.proc._transport.get_pipe_transport(1) if self.proc else None
         if pipe is not None:
             pipe.pause_reading()   # the node blocks once the pipe is full, as in Maelstrom
 
     # --- stderr and exit ---------------------------------------------------------------
-    async def _echo_stderr(self) -> None:
-        """With --log-stderr: each stderr line to the node's log and to the console."""
-        with open(self.log_path, "ab") as out:
-            while True:
-                try:
-                    raw = await self.proc.stderr.readline()
-                except (ValueError, asyncio.LimitOverrunError):
-                    continue
-                if not raw:
-                    return
-                try:
-                    out.write(raw)
-                    out.flush()
-                except OSError:
-                    pass    # a full disk must not stop the node's stderr from being drained
-                self.log(f"[{self.id} stderr] {raw.decode('utf-8', errors='replace').rstrip()}")
+    def _logs_too_much(self, what: str) -> None:
+        diagnostics = getattr(self.network, "diagnostics", None)
+        if diagnostics is None:
+            return self.log(f"WARN node {self.id} {what}")
+        diagnostics.report("log-flood", self.id, what)
 
     async def exited(self) -> int:
         """The node's exit status, once the process itself has exited: a child left behind
@@ -545,8 +559,7 @@ class NodeProcess(NodeHost):
         status = await self.exited()
         if not self.killed:
             self.exit_status = status
-            if self._stderr_task:
-                await asyncio.wait([self._stderr_task], timeout=0.5)   # its last words
+            await self._stderr.wait(0.5)   # its last words
             self._report_exit(status)
 
     async def end_stdin(self, wait_s: float) -> None:
@@ -585,9 +598,8 @@ class NodeProcess(NodeHost):
             await asyncio.wait_for(asyncio.shield(self._protocol.exited), 5)
         except asyncio.TimeoutError:
             self.log(f"WARN node {self.id} did not die within 5 s of SIGKILL")
-        tasks = [t for t in (self._stderr_task, self._exit_task) if t]
-        for t in tasks:
-            if not t.done():
-                t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._stderr.wait(1.0)   # the log complete, unless a survivor holds its pipe
+        if self._exit_task and not self._exit_task.done():
+            self._exit_task.cancel()
+        await asyncio.gather(*[t for t in (self._exit_task,) if t], return_exceptions=True)
         self.proc._transport.close()

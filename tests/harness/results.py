@@ -1,7 +1,7 @@
 """The results map of a test run: the generic checkers and their composition (docs/maelstrom.md §8, §9).
 
-Every function here is pure: it reads a history (list of op dicts, docs/maelstrom.md §5.4), a network
-journal (``(event, time_ns, message)`` tuples) or sub-results, and returns plain data.
+Every function here is pure: it reads a history (list of op dicts, docs/maelstrom.md §5.4), the
+counts folded from a network journal (``NetCounts``) or sub-results, and returns plain data.
 Result maps use Maelstrom's key names without the colon, so results.json mirrors
 results.edn. Validity values are ``True``, ``False`` or ``"unknown"``.
 """
@@ -85,32 +85,48 @@ def availability(history: list[dict], requirement: str | float | None) -> dict:
     return {"valid?": valid, "ok-fraction": _shortest_float32(fraction)}
 
 
-def net(journal: Iterable[tuple[str, int, dict]], history: list[dict]) -> dict:
-    """Message statistics from the network journal (docs/maelstrom.md §9 ``:net``).
+class NetCounts:
+    """The counts behind ``:net``, folded over journal events one at a time (docs/maelstrom.md
+    §9): sends and receives of server traffic (index 0) and client traffic (index 1). A
+    message is client traffic when its source or destination is a client (``c...``);
+    everything else, service traffic included, is server traffic. Every message is journalled
+    once when it is sent, before any receive, so the distinct messages are the sends. Drops
+    (the harness's own event, not Maelstrom's) count nothing."""
 
-    A message is client traffic when its source or destination is a client (``c...``);
-    everything else, service traffic included, is server traffic. ``msgs-per-op`` divides
-    by every client invocation, final reads and failed ops included."""
-    parts = {name: {"send-count": 0, "recv-count": 0, "ids": set()}
-             for name in ("all", "clients", "servers")}
-    for event, _time, message in journal:
-        if event != "send" and event != "recv":
-            continue   # drops: Maelstrom journals none, so its statistics count none
-        is_client = message["src"].startswith("c") or message["dest"].startswith("c")
-        for name in ("all", "clients" if is_client else "servers"):
-            part = parts[name]
-            part["send-count" if event == "send" else "recv-count"] += 1
-            part["ids"].add(message["id"])
+    def __init__(self) -> None:
+        self.sends = [0, 0]
+        self.recvs = [0, 0]
+
+    def add(self, event: str, message: dict) -> None:
+        client = message["src"].startswith("c") or message["dest"].startswith("c")
+        if event == "send":
+            self.sends[client] += 1
+        elif event == "recv":
+            self.recvs[client] += 1
+
+
+def net(counts: NetCounts, history: Iterable[dict]) -> dict:
+    """Message statistics (docs/maelstrom.md §9 ``:net``). ``msgs-per-op`` divides by every
+    client invocation, final reads and failed ops included."""
     op_count = sum(1 for op in history if _is_client(op) and op["type"] == "invoke")
+    parts = {"all": (sum(counts.sends), sum(counts.recvs)),
+             "clients": (counts.sends[1], counts.recvs[1]),
+             "servers": (counts.sends[0], counts.recvs[0])}
     result: dict[str, Any] = {}
-    for name, part in parts.items():
-        result[name] = {"send-count": part["send-count"], "recv-count": part["recv-count"],
-                        "msg-count": len(part["ids"])}
+    for name, (sends, recvs) in parts.items():
+        result[name] = {"send-count": sends, "recv-count": recvs, "msg-count": sends}
         if op_count and name != "clients":
-            result[name]["msgs-per-op"] = _shortest_float32(
-                _float32(len(part["ids"]) / op_count))
+            result[name]["msgs-per-op"] = _shortest_float32(_float32(sends / op_count))
     result["valid?"] = True
     return result
+
+
+def fold_journal(events: Iterable[tuple[str, int, dict]]) -> NetCounts:
+    """The ``:net`` counts of a stored journal, read event by event."""
+    counts = NetCounts()
+    for event, _time, message in events:
+        counts.add(event, message)
+    return counts
 
 
 def exceptions(history: list[dict]) -> dict:
@@ -153,7 +169,7 @@ def op_latency_ms(history: Iterable[dict]) -> dict:
     return {"count": len(waits), "p50": pick(0.5), "p99": pick(0.99), "max": pick(1)}
 
 
-def compose(history: list[dict], journal: Iterable[tuple[str, int, dict]], opts: Options,
+def compose(history: list[dict], net_counts: NetCounts, opts: Options,
             workload_result: dict, harness: dict | None = None) -> dict:
     """The full results map of a run, with the merged top-level ``valid?``.
 
@@ -166,7 +182,7 @@ def compose(history: list[dict], journal: Iterable[tuple[str, int, dict]], opts:
         "exceptions": safely(lambda: exceptions(history)),
         "stats": safely(lambda: stats(history)),
         "availability": safely(lambda: availability(history, opts.availability)),
-        "net": safely(lambda: net(journal, history)),
+        "net": safely(lambda: net(net_counts, history)),
         "workload": workload_result,
     }
     if harness is not None:

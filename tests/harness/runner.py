@@ -24,6 +24,7 @@ from typing import Callable
 from . import footer
 from . import results as results_mod
 from . import store
+from .budget import CHECK_S, MessageBudget
 from .client import ClientIds, NetClient
 from .diagnostics import Diagnostics
 from .errors import RPCError, RPCTimeout
@@ -31,10 +32,11 @@ from .explain import explain_run
 from .interpreter import RECOVERY_S, Interpreter
 from .nemesis.perform import Nemesis, NodeDidNotRestart
 from .nemesis.periods import fault_periods, summary as fault_summary
-from .network import Latency, Network, lateness_warning
+from .network import Latency, Lateness, Network, lateness_warning
 from .options import Options
 from .hosting import RealTime
 from .process import NodeHost
+from .recording import History, Journal
 from .services import make_services
 from .workloads import WORKLOAD_NAMES
 from .workloads import load as load_workload
@@ -110,14 +112,6 @@ class Console:
             self.file = None
 
 
-def _quantiles_ms(samples: list[float]) -> dict:
-    if not samples:
-        return {"count": 0}
-    s = sorted(samples)
-    pick = lambda q: round(s[min(len(s) - 1, int(len(s) * q))] * 1000, 3)
-    return {"count": len(s), "p50": pick(0.5), "p99": pick(0.99), "max": round(s[-1] * 1000, 3)}
-
-
 class Run:
     def __init__(self, opts: Options, console: Console, hosting=None, store_base: Path = Path("store"),
                  pictures: bool = True):
@@ -130,14 +124,18 @@ class Run:
         self.seed = opts.seed if opts.seed is not None else random.randrange(2**31)
         rng = random.Random(self.seed)
         # Independent streams, so that e.g. a different latency draw does not shift the op mix.
-        self.rng_net, self.rng_gen, self.rng_nemesis, self.rng_services, self.rng_nodes, self.rng_faults = (
-            random.Random(rng.random()) for _ in range(6))
+        self.rng_net, self.rng_gen, self.rng_nemesis, self.rng_services, self.rng_nodes, self.rng_faults, \
+            self.rng_clients = (random.Random(rng.random()) for _ in range(7))
         self.clock = self.hosting.clock
         self.nodes: dict[str, NodeHost] = {}
         self.setup_clients: list[NetClient] = []
         self.interpreter: Interpreter | None = None
         self.network: Network | None = None
-        self.lateness_end: int | None = None   # deliveries counted in the lateness figure
+        self.journal: Journal | None = None
+        self.history: History | None = None
+        self.lateness: Lateness | None = None   # the deliveries made before teardown
+        self.budget: MessageBudget | None = None
+        self.abort_reason: str | None = None    # why the run itself decided to stop
         self.run_dir: Path | None = None
         self.stopped_by: signal.Signals | None = None   # SIGTERM or SIGHUP received
         self.diagnostics = Diagnostics(console.log, self.clock.monotonic)
@@ -146,8 +144,8 @@ class Run:
     def carry_out(self) -> tuple[dict | None, int | None]:
         """The whole run on its own event loop: (results, None), or (None, exit code) if it
         could not be carried out. Every node is stopped before this returns."""
-        # The history and journal grow to millions of objects; a full garbage collection
-        # over them stalls the event loop for up to ~150 ms, delaying deliveries. A run
+        # A full garbage collection stalls the event loop while it scans every object,
+        # delaying deliveries (up to ~150 ms when the journal was kept in memory). A run
         # makes few reference cycles, so collection waits until it is over.
         gc.disable()
         try:
@@ -167,24 +165,33 @@ class Run:
         self.log(f"Running {opts.workload} on {len(opts.nodes)} node(s) with {self.hosting.harness} "
                  f"(seed {self.seed}); store: {self.run_dir}")
         workload = load_workload(opts.workload)(opts, self.rng_gen)
+        self.journal = Journal(self.run_dir / "net-journal.jsonl")
+        self.history = History(self.run_dir / "history.jsonl")
         self.network = Network(Latency(opts.latency, opts.latency_dist, self.rng_net), self.clock,
-                               self.log, opts.log_net_send, opts.log_net_recv)
+                               self.log, opts.log_net_send, opts.log_net_recv, self.journal)
         # Clients and node processes find it here (see diagnostics.py).
         self.network.diagnostics = self.diagnostics
         nemesis = Nemesis(self.network, self.nodes, opts.nodes, self.rng_faults, self.log,
                           restart=self._restart_init)
         self.diagnostics.disturbed_since = nemesis.disturbed_since
         self.interpreter = Interpreter(opts, workload, self.network, self.clock, ClientIds(),
-                                       self.rng_nemesis, self.log, nemesis, self.rng_faults)
+                                       self.rng_nemesis, self.log, nemesis, self.rng_faults, self.history,
+                                       client_rng=self.rng_clients)
+        self.budget = MessageBudget(opts.nodes, self.journal, lambda: self.interpreter.counts["invoke"],
+                                    self.diagnostics)
         loop = asyncio.get_running_loop()
         main = asyncio.current_task()
 
         def terminate(sig: signal.Signals) -> None:
             self.stopped_by = sig
             main.cancel()
+
+        def abort(reason: str) -> None:
+            self.abort_reason = reason
+            main.cancel()
         for sig in (signal.SIGTERM, signal.SIGHUP):   # a closed terminal stops a run like kill
             loop.add_signal_handler(sig, terminate, sig)
-        status = loop.create_task(self._status_loop())
+        watchers = [loop.create_task(self._status_loop()), loop.create_task(self._watch(abort))]
         try:
             try:
                 await self._setup_db()
@@ -194,22 +201,34 @@ class Run:
                 if workload.final_phase:
                     await self.interpreter.final_phase()
             finally:
-                status.cancel()
-                await self._teardown()
+                for watcher in watchers:
+                    watcher.cancel()
+                try:
+                    await self._teardown()
+                finally:
+                    self._close_records()
         except Aborted as e:
-            self._store_history()
-            store.write_aborted(self.run_dir, str(e), self.diagnostics.summary())
-            self.log(f"ERROR The run could not be carried out: {e}")
-            print(f"Test aborted: {e}", flush=True)
-            return None, 255
-        self._store_history()
+            return self._aborted(str(e))
+        except asyncio.CancelledError:
+            if self.abort_reason is None or self.stopped_by is not None:
+                raise
+            main.uncancel()
+            return self._aborted(self.abort_reason)
         return self._analyse(workload), None
 
-    def _store_history(self) -> None:
-        if self.interpreter is not None:
-            store.write_history(self.run_dir, self.interpreter.history)
-        if self.network is not None:
-            store.write_journal(self.run_dir, self.network.journal)
+    def _aborted(self, reason: str) -> tuple[None, int]:
+        store.write_aborted(self.run_dir, reason, self.diagnostics.summary())
+        self.log(f"ERROR The run could not be carried out: {reason}")
+        print(f"Test aborted: {reason}", flush=True)
+        return None, 255
+
+    def _close_records(self) -> None:
+        """Complete the journal and history files; the history's other formats follow."""
+        for record in (self.journal, self.history):
+            if record is not None:
+                record.close()
+        if self.history is not None:
+            store.finish_history(self.run_dir)
 
     # --- setup ----------------------------------------------------------------------------
     async def _setup_db(self) -> None:
@@ -292,7 +311,7 @@ class Run:
                                                   f"expected type init_ok"))
 
     def _wrote_stdout(self, node_id: str) -> bool:
-        return any(msg["src"] == node_id for _, _, msg in self.network.journal)
+        return self.journal.sent_by(node_id) > 0
 
     async def _probe_flush(self, proc: NodeHost) -> str:
         """Why a node that wrote nothing at all was silent. Closing its stdin makes most
@@ -346,7 +365,7 @@ class Run:
         if self.network is not None:
             # Lateness says whether the run's latency figures can be trusted: what is delivered
             # while the nodes are being killed feeds no figure, and the kill itself delays it.
-            self.lateness_end = len(self.network.lateness_s)
+            self.lateness = self.network.lateness.copy()
         if self.interpreter is not None:
             for t in self.interpreter.busy:
                 if t is not None:
@@ -367,6 +386,22 @@ class Run:
             causes = [f"node {m.node} {m.example}. Fix: {m.fix}" for m in self.diagnostics.mistakes.values()
                       if m.kind == "crlf-shebang"]
             raise Aborted("\n".join(causes[:1] + [p.crash_report() for p in crashed]))
+
+    # --- bounds -------------------------------------------------------------------------
+    async def _watch(self, abort) -> None:
+        """Once a second: the message budget, and the journal and history handed to their
+        writers, so that the files on disk follow the run."""
+        loop = asyncio.get_running_loop()
+        last = loop.time()
+        while True:
+            await asyncio.sleep(CHECK_S)
+            now = loop.time()
+            reason = self.budget.check(now - last)
+            last = now
+            self.journal.flush(wait=False)
+            self.history.flush(wait=False)
+            if reason:
+                return abort(reason)
 
     # --- progress -----------------------------------------------------------------------
     async def _status_loop(self) -> None:
@@ -394,12 +429,15 @@ class Run:
 
     # --- analysis -------------------------------------------------------------------------
     def _analyse(self, workload) -> dict:
-        history = self.interpreter.history
+        # The checkers hold the history whole (most must). The journal's statistics were
+        # counted as it was written; only an explanation reads it back, one event at a time.
+        history = list(store.read_history(self.run_dir))
         workload_result = results_mod.safely(lambda: workload.check(history))
         silenced = {p.id: p.silenced for p in self.nodes.values() if p.silenced}
         harness = {"valid?": True, "seed": self.seed, **self.hosting.results_facts,
-                   "delivery-lateness-ms": _quantiles_ms(self.network.lateness_s[:self.lateness_end]),
-                   "op-latency-ms": results_mod.op_latency_ms(history)}
+                   "delivery-lateness-ms": self.lateness.quantiles_ms(),
+                   "op-latency-ms": results_mod.op_latency_ms(history),
+                   "busiest-second": self.budget.busiest}
         warning = lateness_warning(harness["delivery-lateness-ms"])
         if warning:
             harness["lateness-warning"] = warning
@@ -410,7 +448,8 @@ class Run:
             harness["faults"] = fault_summary(fault_periods(history), history)
         if self.diagnostics.mistakes:
             harness["mistakes"] = self.diagnostics.summary()
-        res = results_mod.compose(history, self.network.journal, self.opts, workload_result, harness)
+        res = results_mod.compose(history, self.journal.net, self.opts, workload_result, harness)
+        del history
         store.write_results(self.run_dir, res)   # what the explanation reads, should it fail
         explain_run(self.run_dir, res, self.opts, workload, footer.challenge_from_env())
         store.write_results(self.run_dir, res)

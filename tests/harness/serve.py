@@ -8,8 +8,15 @@ that leads with its verdict, judged figures, command line, mistakes and pictures
 other path is a file or directory under ``store/``. Nothing outside ``store/`` is served:
 paths with ``..``, absolute paths and symlinks that lead out of ``store/`` are refused with
 403. File names that are not UTF-8 are shown with replacement characters and still served.
-A connection that sends nothing for ``REQUEST_TIMEOUT_S`` is closed, so half-open
-connections cannot each hold a thread for ever.
+Only regular files are read or served: a FIFO, device or socket in the store is refused
+(403), never opened, as opening one could block a thread for ever. A path too long to name
+a file gets 414. A connection that sends nothing for ``REQUEST_TIMEOUT_S`` is closed, so
+half-open connections cannot each hold a thread for ever.
+
+The index is built once and kept (`RunIndex`): each request looks at the store again at
+most once every ``REFRESH_S``, and rebuilds only the rows of runs whose files changed, so
+many readers of a store of thousands of runs cost stats, not reads. Connections wait in a
+listen backlog of ``BACKLOG``, each then served by a thread of its own.
 
 Unlike Maelstrom, which listens on 0.0.0.0, the default host is 127.0.0.1: the pages show
 node logs and histories, which need not reach the whole network.
@@ -24,6 +31,8 @@ import mimetypes
 import os
 import shlex
 import shutil
+import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from http import HTTPStatus
@@ -34,7 +43,7 @@ from urllib.parse import quote, unquote
 
 from . import footer
 from .explain import EXPLANATION_FILE
-from .store import read_aborted
+from .store import open_regular, read_aborted
 
 # Validity -> (label, colour), Maelstrom's blue/orange/pink.
 VALIDITY = {True: ("valid", "#6db6fe"), False: ("invalid", "#feb5da"), "unknown": ("unknown", "#ffaa26"),
@@ -48,6 +57,10 @@ FILE_ORDER = ["latency.svg", "latency-quantiles.svg", "rate.svg", "messages.svg"
 # Shown inline on a run's page, in this order.
 PICTURES = ["latency.svg", "latency-quantiles.svg", "rate.svg", "messages.svg"]
 REQUEST_TIMEOUT_S = 30
+REFRESH_S = 1.0            # how stale the index may be
+BACKLOG = 1024             # connections waiting to be accepted (the kernel may cap it lower)
+MAX_PATH_BYTES = 4096      # a request path longer than this names no file (PATH_MAX): 414
+JSON_LIMIT = 64 << 20      # a verdict file larger than this is not read for a page
 # Text formats the browser should show rather than download.
 TEXT_SUFFIXES = {".jsonl", ".log", ".edn", ".txt"}
 RUN_STAMP = "%Y%m%dT%H%M%S.%f%z"      # store/<workload>/<YYYYMMDDTHHMMSS.mmm±zzzz>/ (docs/maelstrom.md §10)
@@ -124,6 +137,17 @@ def dig(data: Any, *keys: str) -> Any:
     return data
 
 
+def read_regular(path: Path, limit: int = JSON_LIMIT) -> bytes | None:
+    """The bytes of a regular file of at most ``limit`` bytes, else None (missing, too
+    large, or not a regular file: a FIFO would block the reading thread for ever)."""
+    try:
+        with os.fdopen(open_regular(path), "rb") as f:
+            data = f.read(limit + 1)
+    except (OSError, ValueError):
+        return None
+    return data if len(data) <= limit else None
+
+
 def read_run(store: Path, run_dir: Path) -> Run:
     try:
         started: datetime | None = datetime.strptime(run_dir.name, RUN_STAMP)
@@ -153,10 +177,12 @@ def first_line(text: str, limit: int = 140) -> str:
 
 
 def read_object(path: Path) -> dict | None:
-    """A JSON file's object, or None if it is missing, unreadable or not an object."""
+    """A JSON file's object, or None if it is missing, unreadable, not a regular file or not
+    an object."""
+    data = read_regular(path)
     try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        value = json.loads(data.decode("utf-8")) if data is not None else None
+    except (ValueError, RecursionError):
         return None
     return value if isinstance(value, dict) else None
 
@@ -172,16 +198,22 @@ def link(name: str) -> str:
 
 
 def find_runs(store: Path) -> list[Run]:
-    """Every run directory ``store/<workload>/<timestamp>/``, newest first.
+    """Every run, newest first."""
+    return sorted((read_run(store, d) for d in run_dirs(store)), key=lambda r: r.sort_key, reverse=True)
 
-    The ``latest`` and ``current`` symlinks are skipped: they repeat a real run."""
-    runs = []
-    if store.is_dir():
+
+def run_dirs(store: Path) -> list[Path]:
+    """Every run directory ``store/<workload>/<timestamp>/``. The ``latest`` and ``current``
+    symlinks are skipped: they repeat a real run."""
+    found = []
+    try:
         for workload in store.iterdir():
             if workload.is_symlink() or not workload.is_dir():
                 continue
-            runs += [read_run(store, d) for d in workload.iterdir() if d.is_dir() and not d.is_symlink()]
-    return sorted(runs, key=lambda r: r.sort_key, reverse=True)
+            found += [d for d in workload.iterdir() if d.is_dir() and not d.is_symlink()]
+    except OSError:   # no store yet, or a directory removed while it was listed
+        pass
+    return found
 
 
 def figure(value: Any, unit: str = "", digits: int = 2) -> str:
@@ -249,48 +281,107 @@ figure { margin: 8px 0; } figcaption { color: #777; font-size: 85%; }
 
 
 def page(title: str, body: str) -> bytes:
+    # A name that is not UTF-8 arrives with surrogates (os.fsdecode): replaced, not fatal.
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-            f"<style>{PAGE_CSS}</style></head><body>\n{body}\n</body></html>\n").encode("utf-8")
+            f"<style>{PAGE_CSS}</style></head><body>\n{body}\n</body></html>\n").encode("utf-8", "replace")
 
 
 def index_page(store: Path) -> bytes:
     """The table of runs: validity, start, workload, node count, key figures, files."""
-    runs = find_runs(store)
-    rows = []
-    for run in runs:
-        label, colour = VALIDITY[run.validity]
-        base = "/" + link(run.path.as_posix()) + "/"
-        # The index links the pictures and the verdict; the run's own page lists every file.
-        links = " ".join(f'<a href="{base}{link(n)}">{shown(n.split(".")[0].replace("latency-", ""))}</a>'
-                         for n in run.files if n in FILE_ORDER)
-        stable = dig(run.results, "workload", "stable-latencies")
-        when = run.started.strftime("%Y-%m-%d %H:%M:%S") if run.started else shown(run.path.name)
-        reason = dig(run.aborted, "reason") or explained(run.results)
-        why = f'<br><span class="reason">{shown(first_line(str(reason)))}</span>' if reason else ""
-        flags = " ".join(f'<span class="flag">{shown(flag)}</span>' for flag in run.flags)
-        rows.append(
-            f'<tr class="run {label}"><td class="verdict" style="border-left-color:{colour}">'
-            f'<span class="badge" style="background:{colour}">{label}</span></td>'
-            f'<td class="when"><a href="{base}">{html.escape(when)}</a></td>'
-            f"<td>{shown(run.challenge or '–')}</td>"
-            f"<td>{shown(run.path.parts[0])}</td>"
-            f'<td title="{shown(run.node)}">{shown("/".join(run.node.split("/")[-2:])) or "–"}</td>'
-            f'<td class="flags">{flags}{why}</td>'
-            f'<td class="num">{run.node_count or "–"}</td>'
-            f'<td class="num">{figure(dig(run.results, "net", "servers", "msgs-per-op"))}</td>'
-            f'<td class="num">{median_and_max(dig(stable, "0.5"), dig(stable, "1"))}</td>'
-            f'<td class="num">{milliseconds(dig(run.results, "harness", "op-latency-ms", "p50"))}</td>'
-            f'<td class="num">{fraction(dig(run.results, "availability", "ok-fraction"))}</td>'
-            f'<td class="files">{links}</td></tr>')
+    return index_html(store, [index_row(run) for run in find_runs(store)])
+
+
+def index_row(run: Run) -> str:
+    """A run's row of the index."""
+    label, colour = VALIDITY[run.validity]
+    base = "/" + link(run.path.as_posix()) + "/"
+    # The index links the pictures and the verdict; the run's own page lists every file.
+    links = " ".join(f'<a href="{base}{link(n)}">{shown(n.split(".")[0].replace("latency-", ""))}</a>'
+                     for n in run.files if n in FILE_ORDER)
+    stable = dig(run.results, "workload", "stable-latencies")
+    when = run.started.strftime("%Y-%m-%d %H:%M:%S") if run.started else shown(run.path.name)
+    reason = dig(run.aborted, "reason") or explained(run.results)
+    why = f'<br><span class="reason">{shown(first_line(str(reason)))}</span>' if reason else ""
+    flags = " ".join(f'<span class="flag">{shown(flag)}</span>' for flag in run.flags)
+    return (
+        f'<tr class="run {label}"><td class="verdict" style="border-left-color:{colour}">'
+        f'<span class="badge" style="background:{colour}">{label}</span></td>'
+        f'<td class="when"><a href="{base}">{html.escape(when)}</a></td>'
+        f"<td>{shown(run.challenge or '–')}</td>"
+        f"<td>{shown(run.path.parts[0])}</td>"
+        f'<td title="{shown(run.node)}">{shown("/".join(run.node.split("/")[-2:])) or "–"}</td>'
+        f'<td class="flags">{flags}{why}</td>'
+        f'<td class="num">{run.node_count or "–"}</td>'
+        f'<td class="num">{figure(dig(run.results, "net", "servers", "msgs-per-op"))}</td>'
+        f'<td class="num">{median_and_max(dig(stable, "0.5"), dig(stable, "1"))}</td>'
+        f'<td class="num">{milliseconds(dig(run.results, "harness", "op-latency-ms", "p50"))}</td>'
+        f'<td class="num">{fraction(dig(run.results, "availability", "ok-fraction"))}</td>'
+        f'<td class="files">{links}</td></tr>')
+
+
+def index_html(store: Path, rows: list[str]) -> bytes:
+    """The index page around its rows (newest first)."""
     table = ("<table><tr><th>validity</th><th>started</th><th>challenge</th><th>workload</th><th>node</th>"
              "<th>flags</th><th>nodes</th><th>servers msgs/op</th><th>stable latency median / max</th>"
              "<th>request latency median</th><th>availability</th>"
              "<th>pictures and verdict</th></tr>\n" + "\n".join(rows) + "</table>")
-    plural = "" if len(runs) == 1 else "s"
-    intro = (f"<h1>Test runs in {html.escape(str(store))}</h1><p>{len(runs)} run{plural}, newest first. "
+    plural = "" if len(rows) == 1 else "s"
+    intro = (f"<h1>Test runs in {html.escape(str(store))}</h1><p>{len(rows)} run{plural}, newest first. "
              "Figures are rounded (availability down, so that only a run with every op ok shows 1); "
              "a run's page has them exactly. A figure the run does not have is shown as –.</p>")
-    return page("Test runs", intro + (table if runs else "<p>No runs stored yet.</p>"))
+    return page("Test runs", intro + (table if rows else "<p>No runs stored yet.</p>"))
+
+
+class RunIndex:
+    """The index page, kept between requests. The store is looked at again at most once
+    every ``REFRESH_S``; then a run's row is rebuilt only if its directory, its verdict or
+    its command line changed (the stat times say), and the rows of runs gone are dropped.
+    Only each run's row is kept, not its results."""
+
+    def __init__(self, store: Path, refresh_s: float = REFRESH_S):
+        self.store = store
+        self.refresh_s = refresh_s
+        self._lock = threading.Lock()
+        self._rows: dict[Path, tuple[tuple, float, str]] = {}   # run dir -> (signature, sort key, row)
+        self._page: bytes | None = None
+        self._checked_at = -math.inf
+
+    def page(self) -> bytes:
+        with self._lock:   # one refresh at a time; the requests behind it get its page
+            if self._page is None or time.monotonic() - self._checked_at >= self.refresh_s:
+                self._refresh()
+                self._checked_at = time.monotonic()
+            return self._page
+
+    def _refresh(self) -> None:
+        rows = {}
+        for run_dir in run_dirs(self.store):
+            signature = _signature(run_dir)
+            kept = self._rows.get(run_dir)
+            if kept is not None and kept[0] == signature:
+                rows[run_dir] = kept
+                continue
+            try:
+                run = read_run(self.store, run_dir)
+            except OSError:   # removed meanwhile
+                continue
+            rows[run_dir] = (signature, run.sort_key, index_row(run))
+        self._rows = rows
+        ordered = sorted(rows.values(), key=lambda kept: kept[1], reverse=True)
+        self._page = index_html(self.store, [row for _, _, row in ordered])
+
+
+def _signature(run_dir: Path) -> tuple:
+    """What changes when a run's row must: its directory (files added, renamed, removed) and
+    the files its row reads (the harness replaces each whole: a new inode, store.py)."""
+    times = []
+    for path in (run_dir, run_dir / "results.json", run_dir / "aborted.json", run_dir / "test.json"):
+        try:
+            info = path.stat()
+            times.append((info.st_ino, info.st_mtime_ns, info.st_size))
+        except OSError:
+            times.append(None)
+    return tuple(times)
 
 
 def listing_page(store: Path, directory: Path) -> bytes:
@@ -347,10 +438,8 @@ def run_page(run: Run, directory: Path | None = None) -> bytes:
 
 def read_explanation(directory: Path) -> str | None:
     """The run page's "Why" section, which the harness wrote (tests/harness/explain.py)."""
-    try:
-        return (directory / EXPLANATION_FILE).read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
+    data = read_regular(directory / EXPLANATION_FILE)
+    return data.decode("utf-8", "replace") if data is not None else None
 
 
 def url_path(target: str) -> str:
@@ -369,8 +458,11 @@ def resolve(store: Path, target: str) -> Path | None:
     parts = [p for p in path.split("/") if p]
     if any(p in (".", "..") for p in parts):
         return None
-    root = store.resolve()
-    target = root.joinpath(*parts).resolve()
+    try:
+        root = store.resolve()
+        target = root.joinpath(*parts).resolve()
+    except (OSError, RuntimeError, ValueError):   # a symlink loop, a name too long
+        return None
     return target if target == root or root in target.parents else None
 
 
@@ -385,10 +477,13 @@ def content_type(path: Path) -> str:
 
 class StoreServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = BACKLOG
 
-    def __init__(self, address: tuple[str, int], store: Path, quiet: bool = False):
+    def __init__(self, address: tuple[str, int], store: Path, quiet: bool = False,
+                 refresh_s: float = REFRESH_S):
         self.store = store
         self.quiet = quiet
+        self.index = RunIndex(store, refresh_s)
         super().__init__(address, StoreHandler)
 
 
@@ -403,10 +498,26 @@ class StoreHandler(BaseHTTPRequestHandler):
         self.respond(send_body=False)
 
     def respond(self, send_body: bool) -> None:
+        try:
+            self.answer(send_body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass   # the client left
+        except Exception as e:   # a page that cannot be made still gets an answer
+            self.log_error("could not answer %r: %r", self.path, e)
+            try:
+                self.send(HTTPStatus.INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
+                          f"The page could not be made: {type(e).__name__}.\n".encode(), send_body)
+            except OSError:
+                pass
+
+    def answer(self, send_body: bool) -> None:
         store = self.server.store
         path = url_path(self.path)
         if path in ("/", "/index.html"):
-            return self.send(HTTPStatus.OK, "text/html; charset=utf-8", index_page(store), send_body)
+            return self.send(HTTPStatus.OK, "text/html; charset=utf-8", self.server.index.page(), send_body)
+        if len(path) > MAX_PATH_BYTES:
+            return self.send(HTTPStatus.REQUEST_URI_TOO_LONG, "text/plain; charset=utf-8",
+                             b"No file under store/ has a path this long.\n", send_body)
         target = resolve(store, self.path)
         if target is None:
             return self.send(HTTPStatus.FORBIDDEN, "text/plain; charset=utf-8",
@@ -419,14 +530,19 @@ class StoreHandler(BaseHTTPRequestHandler):
                 return self.end_headers()
             return self.send(HTTPStatus.OK, "text/html; charset=utf-8", listing_page(store.resolve(), target),
                              send_body)
-        if not target.is_file():
+        if not target.exists():
             return self.send(HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", b"Not found.\n", send_body)
-        self.send_response(HTTPStatus.OK)
-        self.send_header("Content-Type", content_type(target))
-        self.send_header("Content-Length", str(target.stat().st_size))
-        self.end_headers()
-        if send_body:
-            with open(target, "rb") as f:
+        try:
+            f = os.fdopen(open_regular(target), "rb")
+        except OSError:
+            return self.send(HTTPStatus.FORBIDDEN, "text/plain; charset=utf-8",
+                             b"Only regular files are served (not FIFOs, devices or sockets).\n", send_body)
+        with f:
+            self.send_response(HTTPStatus.OK)
+            self.send_header("Content-Type", content_type(target))
+            self.send_header("Content-Length", str(os.fstat(f.fileno()).st_size))
+            self.end_headers()
+            if send_body:
                 shutil.copyfileobj(f, self.wfile)
 
     def send(self, status: HTTPStatus, kind: str, body: bytes, send_body: bool) -> None:
@@ -442,9 +558,10 @@ class StoreHandler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
 
-def make_server(host: str, port: int, store: Path, quiet: bool = False) -> StoreServer:
+def make_server(host: str, port: int, store: Path, quiet: bool = False,
+                refresh_s: float = REFRESH_S) -> StoreServer:
     """A bound, not yet running server; port 0 picks a free port (see ``server_address``)."""
-    return StoreServer((host, port), store, quiet)
+    return StoreServer((host, port), store, quiet, refresh_s)
 
 
 def serve(host: str, port: int, store: Path) -> None:

@@ -237,6 +237,9 @@ class LinTSO:
         return _answer(body, {"type": "ts_ok", "ts": ts})
 
 
+SERVICE_IDS = ("lin-kv", "seq-kv", "lww-kv", "lin-tso")
+
+
 def make_services(rng: random.Random) -> dict[str, LinKV | SeqKV | LwwKV | LinTSO]:
     """Fresh services under their network ids, as every Maelstrom run starts them."""
     return {"lin-kv": LinKV(), "seq-kv": SeqKV(rng), "lww-kv": LwwKV(rng), "lin-tso": LinTSO()}

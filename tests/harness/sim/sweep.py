@@ -22,6 +22,7 @@ from pathlib import Path
 from .. import results as results_mod
 from ..cli import parse_test_args
 from ..runner import Console, Run
+from ..store import DamagedFile, read_history
 from .simulation import Simulation
 
 ABORTED = "aborted"
@@ -34,7 +35,7 @@ class Outcome:
     reason: str = ""                 # why it failed, in one line
     digest: str = ""                 # of history.jsonl: the replay must match it
     client_ops: int = 0
-    nemesis_ops: int = 0
+    nemesis_ops: int = 0             # nemesis ops (a partition's start and its stop are two)
     seconds: float = 0.0
     run_dir: Path | None = field(default=None, compare=False)
 
@@ -84,11 +85,16 @@ def run_seed(argv: list[str], seed: int, store_base: Path, keep: bool = False,
     results, _code = run.carry_out()
     outcome = Outcome(seed, ABORTED if results is None else results["valid?"],
                       seconds=time.monotonic() - started, run_dir=run.run_dir)
-    if run.interpreter is not None:
-        history = run.interpreter.history
-        outcome.nemesis_ops = sum(op["process"] == "nemesis" for op in history) // 2
-        outcome.client_ops = sum(op["process"] != "nemesis" and op["type"] == "invoke" for op in history)
     if run.run_dir is not None:
+        try:   # the history is on disk, not in memory (recording.py)
+            for op in read_history(run.run_dir):
+                if op["process"] == "nemesis":
+                    outcome.nemesis_ops += 1
+                elif op["type"] == "invoke":
+                    outcome.client_ops += 1
+        except DamagedFile:
+            pass   # a run stopped before its history began
+        outcome.nemesis_ops //= 2   # Jepsen records a nemesis op's invocation and completion as info
         outcome.digest = _digest(run.run_dir / "history.jsonl")
         outcome.reason = failure_reason(results, run.run_dir) if outcome.failed else ""
         if not keep:

@@ -1,0 +1,122 @@
+"""A node's stderr, written to ``node-logs/<id>.log`` with a cap (docs/maelstrom.md §2.1).
+
+A node that logs in a hot loop once wrote 6 GB in ten seconds. Each node's log keeps the
+first ``LOG_LIMIT`` bytes of its stderr; past that a line says so, the node is named (a
+``log-flood`` mistake), and the rest is read and dropped, except for the last
+``TAIL_KEEP`` bytes, which are written after a line counting what was dropped once the
+node's stderr closes, so that a crash report still quotes its last words.
+
+The node's stderr is a pipe read by a thread of its own, not by the event loop: a chatty
+node costs the harness a read and a write per chunk on that thread, and never a delivery's
+lateness. (The durable files a node keeps in its working directory are not capped: they
+are the node's own business, issue 19.)
+"""
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+LOG_LIMIT = 32 << 20      # bytes of a node's stderr kept from the start
+TAIL_KEEP = 64 << 10      # and from the end, once the limit has been passed
+READ_SIZE = 1 << 20
+PIPE_SIZE = 1 << 20       # asked of the kernel, so that a busy node's writes seldom block
+TRICKLE_BYTES = 64 << 10  # a read smaller than this: wait a moment to let more gather
+TRICKLE_WAIT_S = 0.002
+
+
+class NodeLog:
+    """Drains the read end ``fd`` of a node's stderr pipe into ``path`` on a thread.
+
+    ``on_limit(what)`` and ``echo(line)`` (with --log-stderr) are called on the event loop
+    ``loop``; ``done`` is a future of that loop, set once the pipe has closed and the log is
+    complete."""
+
+    def __init__(self, fd: int, path: Path, loop: asyncio.AbstractEventLoop,
+                 on_limit: Callable[[str], None], echo: Callable[[str], None] | None = None,
+                 limit: int = LOG_LIMIT):
+        self.fd = fd
+        self.path = path
+        self.loop = loop
+        self.on_limit = on_limit
+        self.echo = echo
+        self.limit = limit
+        self.dropped = 0
+        self.done = loop.create_future()
+        self._out = open(path, "ab", buffering=0)   # there from the start, even if never written
+        try:
+            fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+        except (OSError, AttributeError):
+            pass    # a smaller pipe only means more, smaller reads
+        self._thread = threading.Thread(target=self._drain, name=f"stderr of {path.stem}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _drain(self) -> None:
+        started = time.monotonic()
+        partial = b""    # an echoed line not yet ended
+        tail = bytearray()
+        try:
+            with self._out as out:
+                kept = os.fstat(out.fileno()).st_size   # a restarted node's log goes on
+                while data := os.read(self.fd, READ_SIZE):
+                    chunk = data
+                    if kept < self.limit:
+                        head = chunk[:self.limit - kept]
+                        out.write(head)
+                        kept += len(head)
+                        if self.echo is not None:
+                            partial = self._echo_lines(partial + head)
+                        chunk = chunk[len(head):]
+                        if chunk:
+                            out.write(self._passed_line(time.monotonic() - started))
+                    if chunk:
+                        self.dropped += len(chunk)
+                        tail += chunk
+                        del tail[:-TAIL_KEEP]
+                    if len(data) < TRICKLE_BYTES:
+                        time.sleep(TRICKLE_WAIT_S)
+                if self.dropped:
+                    out.write(self._dropped_line() + bytes(tail[tail.find(b"\n") + 1:]))
+        except OSError:
+            pass    # a full disk or a closed pipe: what was written stays
+        finally:
+            os.close(self.fd)
+            self._call(lambda: self.done.done() or self.done.set_result(None))
+
+    def _echo_lines(self, data: bytes) -> bytes:
+        *lines, partial = data.split(b"\n")
+        for line in lines:
+            text = line.decode("utf-8", errors="replace").rstrip()
+            self._call(lambda text=text: self.echo(text))
+        return partial
+
+    def _passed_line(self, seconds: float) -> bytes:
+        what = (f"wrote {self.limit >> 20} MiB on stderr in {seconds:.1f} s; the rest of its log is "
+                f"dropped but for its last {TAIL_KEEP >> 10} KiB")
+        self._call(lambda: self.on_limit(what))
+        return (f"\n[harness] {self.path.stem} has written {self.limit >> 20} MiB on stderr, what "
+                f"each node may log: the rest is dropped but for its last {TAIL_KEEP >> 10} KiB, "
+                f"written when the node stops\n").encode()
+
+    def _dropped_line(self) -> bytes:
+        return (f"\n[harness] {self.dropped:,} bytes of {self.path.stem}'s stderr were dropped here; "
+                f"its last {TAIL_KEEP >> 10} KiB follow\n").encode()
+
+    def _call(self, fn: Callable[[], object]) -> None:
+        try:
+            self.loop.call_soon_threadsafe(fn)
+        except RuntimeError:
+            pass    # the loop is closed: the run is over
+
+    async def wait(self, timeout: float) -> None:
+        """Until the log is complete (the node's stderr closed), or ``timeout`` seconds."""
+        try:
+            await asyncio.wait_for(asyncio.shield(self.done), timeout)
+        except asyncio.TimeoutError:
+            pass
