@@ -32,6 +32,7 @@ WIDTH = 80
 _KEYWORD = re.compile(r"[A-Za-z][A-Za-z0-9_*!?<>=+.-]*\Z")
 _NODE_ID = re.compile(r"[nc][0-9]+\Z")
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?\Z")
+_JUST_INTS = {int}   # (not bool, whose type is its own)
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
 
 
@@ -143,6 +144,8 @@ class _Printer:
             return "{" + ", ".join(f"{_key(k)} {self._entry_value(k, v, None)}"
                                    for k, v in obj.items()) + "}"
         if isinstance(obj, (list, tuple)):
+            if obj and set(map(type, obj)) == _JUST_INTS:   # a read's values: the common big case
+                return "[" + " ".join(map(str, obj)) + "]"
             return "[" + " ".join(self.flat(item) for item in obj) + "]"
         if isinstance(obj, (set, frozenset)):
             return "#{" + " ".join(self.flat(item) for item in self._items(obj)) + "}"
