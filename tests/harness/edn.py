@@ -32,6 +32,7 @@ WIDTH = 80
 _KEYWORD = re.compile(r"[A-Za-z][A-Za-z0-9_*!?<>=+.-]*\Z")
 _NODE_ID = re.compile(r"[nc][0-9]+\Z")
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?\Z")
+_NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f]')
 _JUST_INTS = {int}   # (not bool, whose type is its own)
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
 
@@ -60,11 +61,11 @@ def op_to_edn(op: dict) -> str:
     for key, value in op.items():
         # The nemesis's values are keywords in Jepsen's histories: :majority, {"n1" :killed}.
         if key in ("type", "f", "process") or (key == "value" and nemesis):
-            text = dumps(value, keyword_values=True, compact=True)
+            text = _COMPACT_KEYWORDS.flat(value)
         elif key == "error":
             text = error_to_edn(value)
         else:
-            text = dumps(value, compact=True)
+            text = _COMPACT.flat(value)
         entries.append(f"{_key(key)} {text}")
     return "{" + ", ".join(entries) + "}"
 
@@ -97,6 +98,8 @@ def _scalar(obj: Any, keyword_values: bool) -> str:
         obj = str(obj)
     if keyword_values and _KEYWORD.match(obj) and not _NODE_ID.match(obj):
         return ":" + obj
+    if _NEEDS_ESCAPE.search(obj) is None:
+        return '"' + obj + '"'
     return '"' + "".join(_escape(ch) for ch in obj) + '"'
 
 
@@ -171,3 +174,8 @@ class _Printer:
             else:
                 lines.append(word)
         return lines
+
+
+# One line, strings as strings or keywords as keywords: what op_to_edn renders values with.
+_COMPACT = _Printer(False, None)
+_COMPACT_KEYWORDS = _Printer(True, None)
