@@ -39,7 +39,9 @@ _ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
 
 def dumps(obj: Any, keyword_values: bool = False, compact: bool = False) -> str:
     """EDN text for ``obj``: pretty-printed, or on one line when ``compact``."""
-    return _Printer(keyword_values, None if compact else WIDTH).render(obj, 0)
+    if compact:
+        return (_COMPACT_KEYWORDS if keyword_values else _COMPACT).flat(obj)
+    return _Printer(keyword_values, WIDTH).render(obj, 0)
 
 
 def error_to_edn(error: Any) -> str:
@@ -61,11 +63,11 @@ def op_to_edn(op: dict) -> str:
     for key, value in op.items():
         # The nemesis's values are keywords in Jepsen's histories: :majority, {"n1" :killed}.
         if key in ("type", "f", "process") or (key == "value" and nemesis):
-            text = _COMPACT_KEYWORDS.flat(value)
+            text = dumps(value, keyword_values=True, compact=True)
         elif key == "error":
             text = error_to_edn(value)
         else:
-            text = _COMPACT.flat(value)
+            text = dumps(value, compact=True)
         entries.append(f"{_key(key)} {text}")
     return "{" + ", ".join(entries) + "}"
 
@@ -176,6 +178,6 @@ class _Printer:
         return lines
 
 
-# One line, strings as strings or keywords as keywords: what op_to_edn renders values with.
+# One line, strings as strings or keywords as keywords (dumps(..., compact=True)).
 _COMPACT = _Printer(False, None)
 _COMPACT_KEYWORDS = _Printer(True, None)
