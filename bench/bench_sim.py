@@ -71,7 +71,7 @@ def simulation_phase(case: str) -> tuple[float, int]:
     """CPU seconds of the simulation alone (no store, checkers or pictures), and the
     messages delivered, in this process."""
     sys.path.insert(0, str(ROOT))
-    from tests.harness import runner
+    from tests.harness import runner, store
     from tests.harness.cli import parse_test_args
     from tests.harness.sim.simulation import Simulation
     script, flags, _, _ = CASES[case]
@@ -79,18 +79,60 @@ def simulation_phase(case: str) -> tuple[float, int]:
     run = runner.Run(opts, runner.Console(echo=False), Simulation(),
                      store_base=Path(tempfile.mkdtemp(prefix="glomers-bench-sim-")), pictures=False)
     phases = {}
-    original_analyse = runner.Run._analyse
+    original_analyse, original_finish = runner.Run._analyse, store.finish_history
 
     def mark_end(self, workload):   # the run is over: nothing is checked
         phases["run"] = time.process_time()
         return {"valid?": True}
     runner.Run._analyse = mark_end
+    store.finish_history = lambda run_dir: None   # history.txt and .edn: not the simulation
     started = time.process_time()
     try:
         run.carry_out()
     finally:
-        runner.Run._analyse = original_analyse
+        runner.Run._analyse, store.finish_history = original_analyse, original_finish
     return phases.get("run", time.process_time()) - started, sum(run.journal.net.recvs)
+
+
+def phases(case: str) -> None:
+    """CPU seconds of each phase of a whole run in this process (a second run: the first
+    imports and compiles): the simulation, the history files, the checkers and explanation,
+    the pictures."""
+    sys.path.insert(0, str(ROOT))
+    from tests.harness import runner, store
+    from tests.harness.cli import parse_test_args
+    from tests.harness.sim.simulation import Simulation
+    script, flags, _, _ = CASES[case]
+    spent: dict[str, float] = {}
+
+    def timed(owner, name, label):
+        original = getattr(owner, name)
+
+        def wrapper(*args, **kwargs):
+            started = time.process_time()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.process_time() - started
+        setattr(owner, name, wrapper)
+        return original
+    originals = [(runner.Run, "carry_out", timed(runner.Run, "carry_out", "whole run")),
+                 (store, "finish_history", timed(store, "finish_history", "history files")),
+                 (runner.Run, "_analyse", timed(runner.Run, "_analyse", "checkers, explanation, pictures")),
+                 (runner.Run, "draw_pictures", timed(runner.Run, "draw_pictures", "pictures"))]
+    try:
+        for _ in range(2):
+            spent.clear()
+            opts = parse_test_args(["--bin", str(ROOT / script), *flags.split(), "--seed", "1"])
+            runner.Run(opts, runner.Console(echo=False), Simulation(),
+                       store_base=Path(tempfile.mkdtemp(prefix="glomers-bench-sim-"))).carry_out()
+    finally:
+        for owner, name, original in originals:
+            setattr(owner, name, original)
+    spent["checkers, explanation"] = spent.pop("checkers, explanation, pictures") - spent["pictures"]
+    spent["simulation"] = spent["whole run"] - spent["history files"] - spent["checkers, explanation"] \
+        - spent["pictures"]
+    print(f"{case}: " + ", ".join(f"{k} {v:.2f} s" for k, v in spent.items()) + " (CPU)")
 
 
 def profile(case: str) -> None:
@@ -147,11 +189,12 @@ def main(argv: list[str]) -> int:
     p.add_argument("cases", nargs="*", default=list(CASES))
     p.add_argument("--sittings", type=int, default=3)
     p.add_argument("--profile", action="store_true", help="where the time goes, instead of timings")
+    p.add_argument("--phases", action="store_true", help="CPU time of each phase of a run, instead of timings")
     p.add_argument("--real", action="store_true", help="also time the run in real time (test)")
     a = p.parse_args(argv)
-    if a.profile:
+    if a.profile or a.phases:
         for case in a.cases:
-            profile(case)
+            (profile if a.profile else phases)(case)
         return 0
     print("| case | command | wall (median of %d) | x real time | target | CPU per delivered msg: "
           "whole command | simulation phase |" % a.sittings)
