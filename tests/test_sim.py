@@ -181,7 +181,7 @@ class NodesInProcess(unittest.TestCase):
         # The request that timed out was still waiting in the node's stdin: it is counted first.
         self.assertEqual(self.simulate(self.script(self.COUNTER), body), 2)
 
-    CHATTY = COUNTER.replace("            count += 1\n", "            count += 1\n            node.log('x' * 99)\n")
+    CHATTY = COUNTER.replace("    count += 1\n", "    count += 1\n    node.log('x' * 99)\n")
 
     def test_a_nodes_log_keeps_its_first_bytes_and_its_last_beyond_the_cap(self):
         flooded = []
