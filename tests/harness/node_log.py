@@ -92,9 +92,9 @@ class NodeLog:
                         if self.echo is not None:
                             partial = self._echo_lines(partial + head)
                         chunk = chunk[len(head):]
-                        if chunk:
-                            out.write(self._passed_line(time.monotonic() - started))
                     if chunk:
+                        if not self.dropped:   # the first byte past the cap (a read may end on it)
+                            out.write(self._passed_line(time.monotonic() - started))
                         self.dropped += len(chunk)
                         tail += chunk
                         del tail[:-TAIL_KEEP]

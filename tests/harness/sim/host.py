@@ -111,10 +111,10 @@ class _CappedLog:
             self.file.write(head)
             self.kept += len(head)
             data = data[len(head):]
-            if data:
+        if data:
+            if not self.dropped:   # the first byte past the cap
                 self.file.write(passed_line(self.path.stem, self.limit))
                 self.on_limit(limit_passed(self.limit, self.seconds()))
-        if data:
             self.dropped += len(data)
             self.tail += data
             del self.tail[:-TAIL_KEEP]
