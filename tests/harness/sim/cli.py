@@ -101,6 +101,8 @@ def main(argv: list[str]) -> int:
     if flags["seeds"] is not None:
         if opts.seed is not None:
             return bad_args("give either --seed or --seeds, not both")
+        if flags["determinism"]:
+            return bad_args("--check-determinism checks one --seed (a sweep checks each failure's replay itself)")
         return sweep(argv, flags)
     if opts.seed is None:
         opts.seed = random.randrange(2**31)
