@@ -20,6 +20,7 @@ class HarnessRun:
     stderr: str
     store: Path | None            # store/latest of this run, if one was written
     results: dict | None          # results.json, if one was written
+    pid: int = 0                  # the harness's process id
 
     def details(self) -> str:
         """What to show when an assertion about this run fails."""
@@ -51,29 +52,48 @@ def run_harness(*args: str, timeout: float = 300.0, cwd: str | None = None,
     ``env`` adds variables; an empty value removes one."""
     workdir = cwd or tempfile.mkdtemp(prefix="glomers-e2e-")
     env = {k: v for k, v in {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}.items() if v}
-    proc = subprocess.run(
-        [sys.executable, "-m", "tests.harness", command, *args],
-        cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout,
-        stdin=subprocess.DEVNULL,
-    )
+    with subprocess.Popen([sys.executable, "-m", "tests.harness", command, *args], cwd=workdir, env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          stdin=subprocess.DEVNULL) as proc:
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
     latest = Path(workdir) / "store" / "latest"
     store = latest.resolve() if latest.exists() else None
     results = None
     if store and (store / "results.json").exists():
         results = json.loads((store / "results.json").read_text())
-    return HarnessRun(proc.returncode, proc.stdout, proc.stderr, store, results)
+    return HarnessRun(proc.returncode, stdout, stderr, store, results, proc.pid)
+
+
+def left_behind(run: HarnessRun) -> list[int]:
+    """Pids of the node processes a run started (their environment carries its mark,
+    process.py's GLOMERS_NODE) that are still alive: only this run's, whatever else runs."""
+    mark = f"GLOMERS_NODE={run.pid}-".encode()
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if any(v.startswith(mark) for v in (entry / "environ").read_bytes().split(b"\0")):
+                    pids.append(int(entry.name))
+            except OSError:
+                pass
+    return pids
 
 
 def live_processes_running(script: str) -> list[int]:
-    """Pids whose command line mentions ``script``."""
+    """Pids of processes running ``script``: it is their program or its interpreter's first
+    argument (a harness whose ``--bin`` names it, say a concurrent ``sim`` run, is not)."""
     pids = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            cmdline = (entry / "cmdline").read_bytes().decode(errors="replace")
+            argv = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
         except OSError:
             continue
-        if script in cmdline:
+        if script in argv[:2]:
             pids.append(int(entry.name))
     return pids

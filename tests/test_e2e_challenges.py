@@ -5,11 +5,11 @@ import unittest
 
 from tests.support import HarnessTestCase, node, run_harness
 
+TEST_LOAD = "light"   # low rates (tests/run.py)
 
-class OfficialRuns(HarnessTestCase):
-    def test_ch1_echo(self):
-        self.assertValid(run_harness("-w", "echo", "--bin", node("ch1_echo/main.py"),
-                                     "--node-count", "1", "--time-limit", "10"))
+
+class OfficialRunAtRate1000(HarnessTestCase):
+    TEST_LOAD = "heavy"
 
     def test_ch2_unique_ids_are_unique_and_totally_available_under_partitions(self):
         run = run_harness("-w", "unique-ids", "--bin", node("ch2_unique_id/main.py"), "--time-limit", "30",
@@ -18,6 +18,12 @@ class OfficialRuns(HarnessTestCase):
         self.assertValid(run)
         self.assertEqual(run.results["workload"]["duplicated-count"], 0)
         self.assertEqual(run.results["availability"]["ok-fraction"], 1.0)
+
+
+class OfficialRuns(HarnessTestCase):
+    def test_ch1_echo(self):
+        self.assertValid(run_harness("-w", "echo", "--bin", node("ch1_echo/main.py"),
+                                     "--node-count", "1", "--time-limit", "10"))
 
     def test_ch3a_single_node_broadcast(self):
         self.assertValid(run_harness("-w", "broadcast", "--bin", node("ch3a_broadcast/main.py"),

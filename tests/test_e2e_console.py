@@ -7,6 +7,8 @@ import unittest
 
 from tests.support import node, run_harness
 
+TEST_LOAD = "light"   # short, low-rate runs (tests/run.py)
+
 
 class Console(unittest.TestCase):
     def test_partitions_are_logged_as_they_start_and_heal(self):

@@ -7,6 +7,8 @@ import unittest
 
 from tests.support import HarnessTestCase, node, run_harness
 
+TEST_LOAD = "light"   # rate 100, 3 nodes (tests/run.py)
+
 OFFICIAL = ("-w", "g-counter", "--bin", node("ch4_counter/main.py"), "--node-count", "3",
             "--rate", "100", "--time-limit", "20", "--nemesis", "partition")
 

@@ -15,6 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from tests.support import ROOT, HarnessTestCase, live_processes_running, node, run_harness
 
+TEST_LOAD = "heavy"   # several runs at once (tests/run.py)
+
 UNIQUE_IDS = "tests/broken_nodes/unique_ids_in_memory.py"
 BROADCAST = "tests/broken_nodes/broadcast_in_memory.py"
 

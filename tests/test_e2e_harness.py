@@ -20,14 +20,16 @@ from unittest import mock
 from tests.harness import store
 from tests.harness.cli import parse_test_args
 from tests.harness.runner import run_tests
-from tests.support import ROOT, live_processes_running, node, run_harness
+from tests.support import ROOT, left_behind, live_processes_running, node, run_harness
+
+TEST_LOAD = "light"   # short, low-rate runs (tests/run.py)
 
 BROKEN = "tests/broken_nodes/"
 
 
 class BrokenNodeVerdicts(unittest.TestCase):
-    def assertNoOrphans(self, script: str) -> None:
-        self.assertEqual(live_processes_running(node(script)), [], f"{script} still running after the run")
+    def assertNoOrphans(self, run) -> None:
+        self.assertEqual(left_behind(run), [], "node processes still running after the run")
 
     def test_an_echo_node_that_echoes_the_wrong_thing_is_invalid(self):
         run = run_harness("-w", "echo", "--bin", node(BROKEN + "echo_wrong.py"),
@@ -40,7 +42,7 @@ class BrokenNodeVerdicts(unittest.TestCase):
         self.assertEqual((wrong["node"], wrong["received"]["echo"]), ("n0", "not " + wrong["sent"]))
         self.assertRegex(run.stdout, r"echoes came back different from what was sent\.\n"
                                      r" +n0 answered 'Please echo \d+' with \{")
-        self.assertNoOrphans(BROKEN + "echo_wrong.py")
+        self.assertNoOrphans(run)
 
     def test_ids_from_a_bare_counter_are_duplicated_across_nodes(self):
         run = run_harness("-w", "unique-ids", "--bin", node(BROKEN + "unique_ids_counter.py"),
@@ -93,7 +95,7 @@ class BrokenNodeVerdicts(unittest.TestCase):
         self.assertIn("node n0 exited with status 3", run.stdout)
         self.assertIn("simulated crash after five echoes", run.stdout)
         self.assertIsNone(run.results)
-        self.assertNoOrphans(BROKEN + "crash_after_five.py")
+        self.assertNoOrphans(run)
 
     def test_a_node_that_never_answers_init_aborts_the_test_after_ten_seconds(self):
         run = run_harness("-w", "echo", "--bin", node(BROKEN + "never_init.py"),
@@ -104,7 +106,7 @@ class BrokenNodeVerdicts(unittest.TestCase):
         # Before the timeout nobody can tell a buffered reply from an ignored init.
         self.assertRegex(run.stderr, r"WARN n\d: no init_ok yet 5 s after init: not flushed, or init not handled")
         self.assertNotIn("nothing-on-stdout", run.stdout + run.stderr)
-        self.assertNoOrphans(BROKEN + "never_init.py")
+        self.assertNoOrphans(run)
 
     def test_a_node_printing_garbage_is_silenced_and_its_ops_time_out(self):
         run = run_harness("-w", "echo", "--bin", node(BROKEN + "garbage_stdout.py"),
@@ -117,6 +119,10 @@ class BrokenNodeVerdicts(unittest.TestCase):
 
 
 class Interruptions(unittest.TestCase):
+    # It waits for ch3b processes to appear and then checks that none is left: another
+    # test running ch3b meanwhile would confuse both.
+    TEST_LOAD = "alone"
+
     def interrupt(self, sig: signal.Signals) -> subprocess.CompletedProcess:
         """Start a 20 s broadcast run, send it ``sig`` once it is under way. The run's
         temporary files go to ``self.tmp``, which must be empty again afterwards."""

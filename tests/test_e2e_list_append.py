@@ -1,25 +1,27 @@
 """txn-list-append end to end: a correct single-node store passes strict serializability,
-two nodes with private stores and a node exposing aborted appends are caught. Runs are
-short; the anomalies show within seconds at this rate."""
+two nodes with private stores and a node exposing aborted appends are caught (in the
+simulator). Runs are short; the anomalies show within seconds at this rate."""
 from __future__ import annotations
 
 import unittest
 
 from tests.support import HarnessTestCase, node, run_harness
 
+TEST_LOAD = "heavy"   # rate 1000 (tests/run.py)
+
 CORRECT = node("tests/example_nodes/list_append.py")
 DIRTY = node("tests/broken_nodes/list_append_dirty_read.py")
 
 
-def run(bin_: str, nodes: int, seconds: int, *extra: str):
+def run(bin_: str, nodes: int, seconds: int, *extra: str, command: str = "sim"):
     return run_harness("--bin", bin_, "-w", "txn-list-append", "--node-count", str(nodes),
                        "--concurrency", "2n", "--time-limit", str(seconds), "--rate", "1000",
-                       *extra)
+                       *extra, command=command)
 
 
 class ListAppend(HarnessTestCase):
     def test_one_node_applying_each_txn_whole_and_alone_is_strict_serializable(self):
-        self.assertValid(run(CORRECT, 1, 10))
+        self.assertValid(run(CORRECT, 1, 10, command="test"))
 
     def test_two_nodes_with_private_stores_disagree_on_the_order_of_appends(self):
         result = run(CORRECT, 2, 5)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from tests.support import node, run_harness
 
+TEST_LOAD = "light"   # short, low-rate runs (tests/run.py)
+
 BROKEN = "tests/broken_nodes/"
 
 

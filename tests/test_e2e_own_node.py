@@ -16,6 +16,8 @@ from pathlib import Path
 
 from tests.support import ROOT
 
+TEST_LOAD = "light"   # short, low-rate runs (tests/run.py)
+
 def python_blocks(page: str, section: str) -> list[str]:
     """The Python blocks of one section of a Markdown page, in order."""
     text = (ROOT / page).read_text(encoding="utf-8")

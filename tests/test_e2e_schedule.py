@@ -8,6 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from tests.support import node, run_harness
 
+TEST_LOAD = "heavy"   # several runs at once (tests/run.py)
+
 BROKEN = "tests/broken_nodes/"
 
 

@@ -1,12 +1,14 @@
 """Challenges 6a to 6c end to end on the harness, with their official parameters
 (the challenge table in README.md), and the broken transaction nodes getting the verdicts the
-txn-rw-register checker can give them."""
+txn-rw-register checker can give them. 6b under partitions and the broken nodes run in the
+simulator."""
 from __future__ import annotations
 
 import unittest
 
 from tests.support import HarnessRun, HarnessTestCase, node, run_harness
 
+TEST_LOAD = "heavy"   # rate 1000 (tests/run.py)
 OFFICIAL = ("-w", "txn-rw-register", "--concurrency", "2n", "--time-limit", "20",
             "--rate", "1000")
 # Broken nodes show their anomaly within seconds.
@@ -31,7 +33,7 @@ class OfficialRuns(HarnessTestCase):
     def test_ch6b_read_uncommitted_is_totally_available_under_partitions(self):
         run = run_harness("--bin", node("ch6b_txn/main.py"), *OFFICIAL, "--node-count", "2",
                           "--consistency-models", "read-uncommitted", "--availability", "total",
-                          "--nemesis", "partition")
+                          "--nemesis", "partition", command="sim")
         self.assertValid(run)
         self.assertTotallyAvailable(run)
 
@@ -46,7 +48,7 @@ class OfficialRuns(HarnessTestCase):
 class BrokenNodes(unittest.TestCase):
     def run_broken(self, script: str, nodes: int, model: str) -> dict:
         run = run_harness("--bin", node(f"tests/broken_nodes/{script}"), *SHORT,
-                          "--node-count", str(nodes), "--consistency-models", model)
+                          "--node-count", str(nodes), "--consistency-models", model, command="sim")
         self.assertIsNotNone(run.results, run.details())
         return run.results
 

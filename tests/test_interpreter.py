@@ -168,7 +168,7 @@ class FinalPhase(Scripted):
 def run_final(seed, concurrency=5, ops=None) -> list[dict]:
     async def go():
         it = interpreter(lambda o: FinalPhase(o, random.Random(1), ops), concurrency=concurrency)
-        it.rng = random.Random(seed)
+        it.client_rng = random.Random(seed)   # the client stream draws the order
         with mock.patch("tests.harness.interpreter.RECOVERY_S", 0):
             await it.final_phase()
         return it.history

@@ -34,13 +34,17 @@ class Interpreter:
     def __init__(self, opts: Options, workload: Workload, network: Network, clock: Clock,
                  client_ids: ClientIds, rng: random.Random, log: Callable[[str], None],
                  nemesis: Nemesis | None = None, fault_rng: random.Random | None = None,
-                 history: History | list | None = None):
+                 history: History | list | None = None, client_rng: random.Random | None = None):
         self.opts = opts
         self.workload = workload
         self.network = network
         self.clock = clock
         self.client_ids = client_ids
         self.rng = rng
+        # The client stream's own draws (its gaps, which thread, ties): how many it makes
+        # depends on timing, so sharing ``rng`` with the nemesis would shift the faults a
+        # seed gives from one run to the next.
+        self.client_rng = client_rng or rng
         self.log = log
         self.C = opts.concurrency
         self.process = list(range(self.C))
@@ -174,7 +178,7 @@ class Interpreter:
     def _pick_thread(self, k: int) -> int:
         free = [t for t in range(self.C) if self.busy[t] is None]
         if self.workload.each_thread:
-            return self.rng.choice(free)
+            return self.client_rng.choice(free)
         start = k % (self.C + 1)
         if start == self.C:
             start = 0
@@ -191,7 +195,7 @@ class Interpreter:
         start = loop.time()
         cutoff = start + self.opts.time_limit
         rate = self.opts.rate
-        clients = Stagger(1 / rate, self.rng) if rate > 0 else None
+        clients = Stagger(1 / rate, self.client_rng) if rate > 0 else None
         nemesis = self.nemesis_schedule
         k = 0
         while True:
@@ -200,7 +204,7 @@ class Interpreter:
                 PENDING if all(self.busy) else clients.due_at(now)
             # The nemesis is one process: while its op is carried out, its streams are pending.
             nemesis_due = PENDING if self._nemesis_task is not None else nemesis.due_at(now)
-            step = next_step(now, cutoff, client_due, nemesis_due, self.rng)
+            step = next_step(now, cutoff, client_due, nemesis_due, self.client_rng)
             if step.action == "done":
                 break
             if step.action == "wait":
@@ -254,5 +258,5 @@ class Interpreter:
         # Jepsen's each-thread breaks the tie between idle threads at random (soonest-op-map),
         # so which node answers the last final read changes from seed to seed.
         order = list(range(self.C))
-        self.rng.shuffle(order)
+        self.client_rng.shuffle(order)
         await asyncio.gather(*(thread_ops(t) for t in order))

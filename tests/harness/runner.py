@@ -124,8 +124,8 @@ class Run:
         self.seed = opts.seed if opts.seed is not None else random.randrange(2**31)
         rng = random.Random(self.seed)
         # Independent streams, so that e.g. a different latency draw does not shift the op mix.
-        self.rng_net, self.rng_gen, self.rng_nemesis, self.rng_services, self.rng_nodes, self.rng_faults = (
-            random.Random(rng.random()) for _ in range(6))
+        self.rng_net, self.rng_gen, self.rng_nemesis, self.rng_services, self.rng_nodes, self.rng_faults, \
+            self.rng_clients = (random.Random(rng.random()) for _ in range(7))
         self.clock = self.hosting.clock
         self.nodes: dict[str, NodeHost] = {}
         self.setup_clients: list[NetClient] = []
@@ -175,7 +175,8 @@ class Run:
                           restart=self._restart_init)
         self.diagnostics.disturbed_since = nemesis.disturbed_since
         self.interpreter = Interpreter(opts, workload, self.network, self.clock, ClientIds(),
-                                       self.rng_nemesis, self.log, nemesis, self.rng_faults, self.history)
+                                       self.rng_nemesis, self.log, nemesis, self.rng_faults, self.history,
+                                       client_rng=self.rng_clients)
         self.budget = MessageBudget(opts.nodes, self.journal, lambda: self.interpreter.counts["invoke"],
                                     self.diagnostics)
         loop = asyncio.get_running_loop()

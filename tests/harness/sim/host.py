@@ -248,6 +248,8 @@ class SimNode(NodeHost):
         if self._loaded and not self.paused:
             # The node reads its stdin at once: nothing else can happen at this virtual
             # instant that its reading later would let in first.
+            if self._loop.owner is not self:
+                self._loop.enter(self)
             self.context.run(self._feed, "".join(lines).encode())
         else:
             self._unread += lines

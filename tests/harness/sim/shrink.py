@@ -98,7 +98,7 @@ class Shrinker:
             self.say(f"Shrink: seed {seed} does not fail, nothing to shrink.")
             return None
         best, best_outcome = argv, start
-        self.say(f"Shrink: from {start.client_ops} client ops, {start.nemesis_ops} partition(s), "
+        self.say(f"Shrink: from {start.client_ops} client ops, {start.nemesis_ops} nemesis op(s), "
                  f"{len(parse_test_args(argv).nodes)} node(s) (seed {seed})")
         improved = True
         while improved:
@@ -109,7 +109,7 @@ class Shrinker:
                 if found is not None and _size(found, candidate) < _size(best_outcome, best):
                     best, best_outcome, improved = candidate, found, True
                     self.say(f"  smaller, still failing: {what} (seed {found.seed}): {found.client_ops} client "
-                             f"ops, {found.nemesis_ops} partition(s); {found.reason}")
+                             f"ops, {found.nemesis_ops} nemesis op(s); {found.reason}")
                     break
                 if self.runs >= RUN_BUDGET:
                     self.say(f"  (stopped after {self.runs} runs)")
@@ -128,7 +128,7 @@ def shrink(argv: list[str], seed: int, jobs: int) -> Path | None:
     stored = sweeping.run_seed(best, outcome.seed, Path("store"), keep=True, pictures=True)
     args = shlex.join(sweeping.with_seed(best, outcome.seed))
     print(f"Smallest failing test found ({shrinker.runs} runs): {stored.client_ops} client ops, "
-          f"{stored.nemesis_ops} partition(s), {len(parse_test_args(best).nodes)} node(s)\n"
+          f"{stored.nemesis_ops} nemesis op(s), {len(parse_test_args(best).nodes)} node(s)\n"
           f"  {stored.reason}\n  stored in {stored.run_dir}\n"
           f"  replay:       python3 -m tests.harness sim {args}\n"
           f"  in real time: python3 -m tests.harness test {args}")

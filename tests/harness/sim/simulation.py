@@ -38,15 +38,23 @@ class Simulation:
         self.rng = random.Random(0)
 
     def new_loop(self) -> asyncio.AbstractEventLoop:
-        loop = VirtualTimeLoop(self.virtual)
+        loop = VirtualTimeLoop(self.virtual, current_node, self._enter)
         loop.set_exception_handler(_log_to_node)
         return loop
+
+    def _enter(self, node: SimNode | None) -> None:
+        """A node's code runs in its own working directory, as its process would."""
+        os.chdir(self._cwd if node is None else node.workdir)
 
     @contextlib.contextmanager
     def session(self, rng: random.Random) -> Iterator[None]:
         self.rng = random.Random(rng.random())
-        with Sandbox(self.virtual.ns, rng):
-            yield
+        self._cwd = os.getcwd()
+        try:
+            with Sandbox(self.virtual.ns, rng):
+                yield
+        finally:
+            os.chdir(self._cwd)
 
     def refusal(self, opts: Options) -> str | None:
         if not os.path.isfile(opts.bin):

@@ -35,7 +35,7 @@ class Outcome:
     reason: str = ""                 # why it failed, in one line
     digest: str = ""                 # of history.jsonl: the replay must match it
     client_ops: int = 0
-    nemesis_ops: int = 0
+    nemesis_ops: int = 0             # nemesis ops (a partition's start and its stop are two)
     seconds: float = 0.0
     run_dir: Path | None = field(default=None, compare=False)
 
@@ -88,11 +88,13 @@ def run_seed(argv: list[str], seed: int, store_base: Path, keep: bool = False,
     if run.run_dir is not None:
         try:   # the history is on disk, not in memory (recording.py)
             for op in read_history(run.run_dir):
-                outcome.nemesis_ops += op["process"] == "nemesis"
-                outcome.client_ops += op["process"] != "nemesis" and op["type"] == "invoke"
+                if op["process"] == "nemesis":
+                    outcome.nemesis_ops += 1
+                elif op["type"] == "invoke":
+                    outcome.client_ops += 1
         except DamagedFile:
             pass   # a run stopped before its history began
-        outcome.nemesis_ops //= 2
+        outcome.nemesis_ops //= 2   # Jepsen records a nemesis op's invocation and completion as info
         outcome.digest = _digest(run.run_dir / "history.jsonl")
         outcome.reason = failure_reason(results, run.run_dir) if outcome.failed else ""
         if not keep:

@@ -8,7 +8,8 @@ timer due. So a 20-second test takes only as long as its callbacks take to run, 
 runs that schedule the same callbacks run them in the same order at the same virtual times.
 
 Each callback carries the context it was scheduled in (asyncio copies it into every handle
-and task), so a handle can say which simulated node it belongs to. `VirtualTimeLoop.take`
+and task), so a handle can say which simulated node it belongs to: the loop says when the
+next callback belongs to another owner than the last (`enter`). `VirtualTimeLoop.take`
 lifts a node's pending handles out of the loop (to freeze a paused node or drop a killed
 one's) and `put_back` returns them, due when they were due.
 """
@@ -21,7 +22,7 @@ import itertools
 import math
 import selectors
 from collections import deque
-from typing import Any
+from typing import Any, Callable
 
 
 class VirtualClock:
@@ -55,6 +56,23 @@ class _AdvancingSelector(selectors.DefaultSelector):
         return ready
 
 
+def _run_as_owner(handle: asyncio.Handle) -> None:
+    """Run a callback, first telling the loop whose it is (see `VirtualTimeLoop.enter`)."""
+    loop = handle._loop
+    owner = handle._context.get(loop.owner_var)
+    if owner is not loop.owner:
+        loop.enter(owner)
+    _run(handle)
+
+
+_run = asyncio.Handle._run
+
+
+class _Handle(asyncio.Handle):
+    __slots__ = ()
+    _run = _run_as_owner
+
+
 class _Timer(asyncio.TimerHandle):
     """A timer that comes after every timer set before it for the same time. asyncio's own
     order for equal times is the heap's, an accident of its layout; on a virtual clock
@@ -65,13 +83,34 @@ class _Timer(asyncio.TimerHandle):
     def __lt__(self, other: _Timer) -> bool:
         return self._when < other._when or (self._when == other._when and self._seq < other._seq)
 
+    _run = _run_as_owner
+
 
 class VirtualTimeLoop(asyncio.SelectorEventLoop):
-    def __init__(self, clock: VirtualClock) -> None:
+    """``owner_var`` names the owner of each callback (from the context it was scheduled
+    in); ``on_enter(owner)`` runs whenever the next callback's owner is another than the
+    last one's (the simulator moves into the node's working directory)."""
+
+    def __init__(self, clock: VirtualClock, owner_var: contextvars.ContextVar | None = None,
+                 on_enter: Callable[[Any], None] | None = None) -> None:
         super().__init__(_AdvancingSelector(clock))
         self.virtual_clock = clock
         self._clock_resolution = 1e-9
         self._timer_seq = itertools.count()
+        self.owner_var = owner_var or contextvars.ContextVar("glomers_owner", default=None)
+        self.owner = None
+        self._on_enter = on_enter
+
+    def enter(self, owner: Any) -> None:
+        """The code about to run is ``owner``'s."""
+        self.owner = owner
+        if self._on_enter is not None:
+            self._on_enter(owner)
+
+    def _call_soon(self, callback, args, context) -> asyncio.Handle:
+        handle = _Handle(callback, args, self, context)
+        self._ready.append(handle)
+        return handle
 
     def time(self) -> float:
         return self.virtual_clock.now_ns / 1e9
