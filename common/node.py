@@ -109,6 +109,7 @@ class Node:
     def __init__(self) -> None:
         self.node_id: str | None = None   # this node's id, known once init has arrived
         self.node_ids: list[str] = []     # every server node, this one included, in CLI order
+        self._servers: frozenset[str] = frozenset()   # node_ids, to look up
         # Where durable state lives (`common.wal`); None: the working directory at start.
         self.data_dir: Path | None = None
         self._handlers: dict[str, tuple[Handler, bool, Shape | None]] = {
@@ -306,7 +307,7 @@ class Node:
             self._refuse(msg, ErrorCode.MALFORMED_REQUEST, f"{type_}: {problem}")
             return
         if "msg_id" in body:
-            client = msg.src not in self.node_ids and handler != self._init
+            client = msg.src not in self._servers
             self._unanswered[id(body)] = clients_wait_until if client else math.inf
         if is_async:
             self.spawn(self._serve(handler, msg))
@@ -356,7 +357,7 @@ class Node:
                          f"init: node_ids {node_ids} must include this node's own id {node_id!r}")
             return
         first = self.node_id is None
-        self.node_id, self.node_ids = node_id, node_ids
+        self.node_id, self.node_ids, self._servers = node_id, node_ids, frozenset(node_ids)
         if first:
             # Timers a hook registers start themselves (node_id is set by now): start only
             # those registered before init, or they would run twice.
