@@ -130,6 +130,17 @@ class UnderFaults(unittest.TestCase):
                    "--availability", "total")
 
 
+    def test_a_node_paused_longer_than_a_client_waits_is_not_silenced(self):
+        # Seed 1 pauses 5a's only node from 13.3 s to 23.3 s. Its clients give up after 5 s
+        # and are closed; answering them after the resume would make the harness (as
+        # Maelstrom) stop reading the node, and the final polls would find nothing.
+        run = run_harness("--bin", node("ch5a_log/main.py"), "-w", "kafka", "--node-count", "1",
+                          "--concurrency", "2n", "--rate", "1000", "--time-limit", "20",
+                          "--nemesis", "pause", "--seed", "1", command="sim", timeout=300)
+        self.assertEqual(run.results["harness"].get("silenced-nodes"), None, run.details())
+        self.assertIs(run.results["workload"]["valid?"], True, run.details())
+        self.assertGreater(hits(run)["paused"], 0)
+
     def test_the_raft_example_stays_linearizable_under_kill(self):
         # The in-memory Raft passes this too: a key forgotten by every node reads as error
         # 20, a failed read the checker ignores. tests/test_nodes_restart.py shows the state
