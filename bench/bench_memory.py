@@ -13,6 +13,7 @@ its wall time, its exit code, and the size of the journal and node logs it left 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -65,13 +66,18 @@ def measure(script: str, flags: list[str], keep: bool) -> dict:
     size = lambda p: p.stat().st_size if p.is_file() else 0
     journal = size(run / "net-journal.jsonl")
     logs = sum(size(p) for p in (run / "node-logs").glob("*")) if (run / "node-logs").is_dir() else 0
+    try:   # the nodes' busiest second, against the message budget (tests/harness/budget.py)
+        busiest = json.loads((run / "results.json").read_text())["harness"]["busiest-second"]["messages"]
+    except (OSError, ValueError, KeyError, TypeError):
+        busiest = None
     last = [line for line in stderr.decode(errors="replace").splitlines() if line.strip()][-1:]
     if keep:
         print(f"  store kept: {workdir}/store", flush=True)
     else:
         shutil.rmtree(workdir, ignore_errors=True)
     return {"peak MB": int(rss) / 1024 if rss else None, "wall s": wall, "exit": proc.returncode,
-            "journal MB": journal / 1e6, "node logs MB": logs / 1e6, "last line": last[0] if last else ""}
+            "journal MB": journal / 1e6, "node logs MB": logs / 1e6, "busiest": busiest,
+            "last line": last[0] if last else ""}
 
 
 def main(argv: list[str]) -> int:
@@ -93,11 +99,13 @@ def main(argv: list[str]) -> int:
               f"{row['journal MB']:.0f} MB, node logs {row['node logs MB']:.0f} MB; {row['last line'][:160]}",
               flush=True)
         table.append((name, row))
-    print("\n| scenario | harness peak RSS | wall time | exit | journal on disk | node logs on disk |")
-    print("|---|---|---|---|---|---|")
+    print("\n| scenario | harness peak RSS | wall time | exit | journal on disk | node logs on disk "
+          "| nodes' busiest second |")
+    print("|---|---|---|---|---|---|---|")
     for name, r in table:
+        busiest = "–" if r["busiest"] is None else f"{r['busiest']:,} messages"
         print(f"| {name} | {r['peak MB']:.0f} MB | {r['wall s']:.0f} s | {r['exit']} | "
-              f"{r['journal MB']:.0f} MB | {r['node logs MB']:.0f} MB |")
+              f"{r['journal MB']:.0f} MB | {r['node logs MB']:.0f} MB | {busiest} |")
     return 0
 
 

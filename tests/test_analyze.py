@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import tempfile
 import unittest
@@ -100,6 +101,12 @@ class DamagedStores(unittest.TestCase):
     def test_test_json_with_an_argv_that_is_not_a_list_of_words(self):
         self.assert_damaged(self.stored(test=json.dumps({"argv": "-w echo"}).encode()),
                             "its argv is not a list of strings")
+
+    def test_a_history_that_is_a_fifo_is_refused_not_waited_on(self):
+        d = self.stored()
+        (d / "history.jsonl").unlink()
+        os.mkfifo(d / "history.jsonl")
+        self.assert_damaged(d, "history.jsonl cannot be read", "not a regular file")
 
     def test_the_journal_missing(self):
         self.assert_damaged(self.stored(journal=b""), "net-journal.jsonl is missing")

@@ -9,6 +9,7 @@ import tempfile
 from tests.harness.node_log import LOG_LIMIT, TAIL_KEEP
 from tests.support import HarnessTestCase, node, run_harness
 
+TEST_LOAD = "heavy"   # floods fill what the harness can carry (tests/run.py)
 BROKEN = "tests/broken_nodes/"
 
 
