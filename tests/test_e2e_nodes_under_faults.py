@@ -7,7 +7,7 @@ so that every run kills (or pauses) nodes several times. A run is judged as docs
 says: the workload's checker must hold (ids unique, nothing acknowledged lost, offsets never
 handed out twice, no forbidden anomaly); availability and stats are not asked for, as no node
 can answer while it is down or paused. The README's table has the runs at the official
-parameters, in real time, on seeds 1-3.
+parameters, on seeds 1-3.
 """
 from __future__ import annotations
 
