@@ -9,6 +9,7 @@ import textwrap
 import time
 import unittest
 from pathlib import Path
+from unittest import mock
 
 from tests.harness.client import NetClient
 from tests.harness.errors import RPCTimeout
@@ -179,6 +180,25 @@ class NodesInProcess(unittest.TestCase):
             return (await reply)["count"]
         # The request that timed out was still waiting in the node's stdin: it is counted first.
         self.assertEqual(self.simulate(self.script(self.COUNTER), body), 2)
+
+    CHATTY = COUNTER.replace("    count += 1\n", "    count += 1\n    node.log('x' * 99)\n")
+
+    def test_a_nodes_log_keeps_its_first_bytes_and_its_last_beyond_the_cap(self):
+        flooded = []
+
+        async def body(sim, hosts, net):
+            hosts["n1"]._logs_too_much = flooded.append
+            for i in range(30):
+                await NetClient(net, f"c{i}", "n1").rpc({"type": "count"})
+            await hosts["n1"].kill()
+            return hosts["n1"].log_path.read_text()
+        with mock.patch("tests.harness.sim.host.LOG_LIMIT", 1000), mock.patch("tests.harness.sim.host.TAIL_KEEP", 300):
+            log = self.simulate(self.script(self.CHATTY), body)
+        self.assertEqual(len(flooded), 1)
+        self.assertIn("has written", log)
+        self.assertIn("were dropped here", log)
+        self.assertTrue(log.endswith("x" * 99 + "\n"))
+        self.assertLess(len(log), 1000 + 300 + 600)
 
     def test_a_killed_node_answers_nothing(self):
         async def body(sim, hosts, net):

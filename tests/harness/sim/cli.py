@@ -89,7 +89,7 @@ def replay_commands(argv: list[str], seed: int) -> list[str]:
 
 def main(argv: list[str]) -> int:
     if "-h" in argv or "--help" in argv:
-        build_parser().print_help()
+        build_parser("sim").print_help()
         print(SIM_FLAGS)
         return 0
     _fixed_hash_seed(argv)
