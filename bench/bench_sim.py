@@ -47,8 +47,9 @@ def command(case: str, mode: str = "sim") -> list[str]:
     return argv + (["--seeds", seeds] if seeds else ["--seed", "1"])
 
 
-def timed(argv: list[str]) -> tuple[float, float]:
-    """Wall seconds and CPU seconds (this child and its children) of one command."""
+def timed(argv: list[str]) -> tuple[float, float, int]:
+    """Wall seconds and CPU seconds (the command and the node processes it started) of one
+    command, and the messages its run delivered."""
     workdir = tempfile.mkdtemp(prefix="glomers-bench-sim-")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
@@ -58,14 +59,19 @@ def timed(argv: list[str]) -> tuple[float, float]:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode not in (0, 1):
         sys.exit(f"{' '.join(argv)} exited {proc.returncode}")
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    try:
+        results = json.loads((Path(workdir) / "store" / "latest" / "results.json").read_text())
+        delivered = results["net"]["all"]["recv-count"]
+    except (OSError, ValueError, KeyError):
+        delivered = 0
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), delivered
 
 
 def simulation_phase(case: str) -> tuple[float, int]:
     """CPU seconds of the simulation alone (no store, checkers or pictures), and the
     messages delivered, in this process."""
     sys.path.insert(0, str(ROOT))
-    from tests.harness import runner
+    from tests.harness import runner, store
     from tests.harness.cli import parse_test_args
     from tests.harness.sim.simulation import Simulation
     script, flags, _, _ = CASES[case]
@@ -73,18 +79,60 @@ def simulation_phase(case: str) -> tuple[float, int]:
     run = runner.Run(opts, runner.Console(echo=False), Simulation(),
                      store_base=Path(tempfile.mkdtemp(prefix="glomers-bench-sim-")), pictures=False)
     phases = {}
-    original_analyse = runner.Run._analyse
+    original_analyse, original_finish = runner.Run._analyse, store.finish_history
 
     def mark_end(self, workload):   # the run is over: nothing is checked
         phases["run"] = time.process_time()
         return {"valid?": True}
     runner.Run._analyse = mark_end
+    store.finish_history = lambda run_dir: None   # history.txt and .edn: not the simulation
     started = time.process_time()
     try:
         run.carry_out()
     finally:
-        runner.Run._analyse = original_analyse
+        runner.Run._analyse, store.finish_history = original_analyse, original_finish
     return phases.get("run", time.process_time()) - started, sum(run.journal.net.recvs)
+
+
+def phases(case: str) -> None:
+    """CPU seconds of each phase of a whole run in this process (a second run: the first
+    imports and compiles): the simulation, the history files, the checkers and explanation,
+    the pictures."""
+    sys.path.insert(0, str(ROOT))
+    from tests.harness import runner, store
+    from tests.harness.cli import parse_test_args
+    from tests.harness.sim.simulation import Simulation
+    script, flags, _, _ = CASES[case]
+    spent: dict[str, float] = {}
+
+    def timed(owner, name, label):
+        original = getattr(owner, name)
+
+        def wrapper(*args, **kwargs):
+            started = time.process_time()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.process_time() - started
+        setattr(owner, name, wrapper)
+        return original
+    originals = [(runner.Run, "carry_out", timed(runner.Run, "carry_out", "whole run")),
+                 (store, "finish_history", timed(store, "finish_history", "history files")),
+                 (runner.Run, "_analyse", timed(runner.Run, "_analyse", "checkers, explanation, pictures")),
+                 (runner.Run, "draw_pictures", timed(runner.Run, "draw_pictures", "pictures"))]
+    try:
+        for _ in range(2):
+            spent.clear()
+            opts = parse_test_args(["--bin", str(ROOT / script), *flags.split(), "--seed", "1"])
+            runner.Run(opts, runner.Console(echo=False), Simulation(),
+                       store_base=Path(tempfile.mkdtemp(prefix="glomers-bench-sim-"))).carry_out()
+    finally:
+        for owner, name, original in originals:
+            setattr(owner, name, original)
+    spent["checkers, explanation"] = spent.pop("checkers, explanation, pictures") - spent["pictures"]
+    spent["simulation"] = spent["whole run"] - spent["history files"] - spent["checkers, explanation"] \
+        - spent["pictures"]
+    print(f"{case}: " + ", ".join(f"{k} {v:.2f} s" for k, v in spent.items()) + " (CPU)")
 
 
 def profile(case: str) -> None:
@@ -133,7 +181,7 @@ def _part(path: str, name: str) -> str:
         return "heaps"
     if "compile" in name or "importlib" in p or "marshal" in name:
         return "loading node scripts"
-    return "other (builtins, re, random...)"
+    return "built-in calls (dicts, strings, regexes, writes, chdir)"
 
 
 def main(argv: list[str]) -> int:
@@ -141,29 +189,34 @@ def main(argv: list[str]) -> int:
     p.add_argument("cases", nargs="*", default=list(CASES))
     p.add_argument("--sittings", type=int, default=3)
     p.add_argument("--profile", action="store_true", help="where the time goes, instead of timings")
+    p.add_argument("--phases", action="store_true", help="CPU time of each phase of a run, instead of timings")
     p.add_argument("--real", action="store_true", help="also time the run in real time (test)")
     a = p.parse_args(argv)
-    if a.profile:
+    if a.profile or a.phases:
         for case in a.cases:
-            profile(case)
+            (profile if a.profile else phases)(case)
         return 0
-    print("| case | command | sim wall (median of %d) | x real time | target | sim CPU per delivered msg |"
-          % a.sittings)
-    print("|---|---|---|---|---|---|")
+    print("| case | command | wall (median of %d) | x real time | target | CPU per delivered msg: "
+          "whole command | simulation phase |" % a.sittings)
+    print("|---|---|---|---|---|---|---|")
     for case in a.cases:
-        walls = [timed(command(case))[0] for _ in range(a.sittings if "x1000" not in case else 1)]
-        wall = statistics.median(walls)
+        sittings = [timed(command(case)) for _ in range(a.sittings if "x1000" not in case else 1)]
+        wall = statistics.median(w for w, _, _ in sittings)
         real_s = CASES[case][2]
-        per_msg = ""
+        whole = phase = ""
         if CASES[case][3] is None:
+            _, cpu, delivered = sorted(sittings)[len(sittings) // 2]
+            whole = f"{1e6 * cpu / max(1, delivered):.0f} µs"
             cpu, delivered = simulation_phase(case)
-            per_msg = f"{1e6 * cpu / max(1, delivered):.1f} µs ({delivered} msgs)"
+            phase = f"{1e6 * cpu / max(1, delivered):.0f} µs ({delivered} msgs)"
         flags = " ".join(command(case)[4:]).replace(str(ROOT) + "/", "")
-        print(f"| {case} | `sim {flags}` | {wall:.2f} s | {real_s / wall:.0f}x | {TARGETS[case]} | {per_msg} |",
+        print(f"| {case} | `sim {flags}` | {wall:.2f} s | {real_s / wall:.0f}x | {TARGETS[case]} | {whole} | {phase} |",
               flush=True)
         if a.real and CASES[case][3] is None:
-            real_wall, real_cpu = timed(command(case, "test"))
-            print(f"|  real time | `test {flags}` | {real_wall:.2f} s | | | CPU {real_cpu:.2f} s in all |", flush=True)
+            real_wall, real_cpu, delivered = timed(command(case, "test"))
+            print(f"| {case} in real time | `test {flags}` | {real_wall:.2f} s | "
+                  f"sim {real_wall / wall:.1f}x quicker | | "
+                  f"{1e6 * real_cpu / max(1, delivered):.0f} µs (harness and nodes) | |", flush=True)
     return 0
 
 

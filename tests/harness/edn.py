@@ -32,12 +32,16 @@ WIDTH = 80
 _KEYWORD = re.compile(r"[A-Za-z][A-Za-z0-9_*!?<>=+.-]*\Z")
 _NODE_ID = re.compile(r"[nc][0-9]+\Z")
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?\Z")
+_NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f]')
+_JUST_INTS = {int}   # (not bool, whose type is its own)
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
 
 
 def dumps(obj: Any, keyword_values: bool = False, compact: bool = False) -> str:
     """EDN text for ``obj``: pretty-printed, or on one line when ``compact``."""
-    return _Printer(keyword_values, None if compact else WIDTH).render(obj, 0)
+    if compact:
+        return (_COMPACT_KEYWORDS if keyword_values else _COMPACT).flat(obj)
+    return _Printer(keyword_values, WIDTH).render(obj, 0)
 
 
 def error_to_edn(error: Any) -> str:
@@ -96,6 +100,8 @@ def _scalar(obj: Any, keyword_values: bool) -> str:
         obj = str(obj)
     if keyword_values and _KEYWORD.match(obj) and not _NODE_ID.match(obj):
         return ":" + obj
+    if _NEEDS_ESCAPE.search(obj) is None:
+        return '"' + obj + '"'
     return '"' + "".join(_escape(ch) for ch in obj) + '"'
 
 
@@ -143,6 +149,8 @@ class _Printer:
             return "{" + ", ".join(f"{_key(k)} {self._entry_value(k, v, None)}"
                                    for k, v in obj.items()) + "}"
         if isinstance(obj, (list, tuple)):
+            if obj and set(map(type, obj)) == _JUST_INTS:   # a read's values: the common big case
+                return "[" + " ".join(map(str, obj)) + "]"
             return "[" + " ".join(self.flat(item) for item in obj) + "]"
         if isinstance(obj, (set, frozenset)):
             return "#{" + " ".join(self.flat(item) for item in self._items(obj)) + "}"
@@ -168,3 +176,8 @@ class _Printer:
             else:
                 lines.append(word)
         return lines
+
+
+# One line, strings as strings or keywords as keywords (dumps(..., compact=True)).
+_COMPACT = _Printer(False, None)
+_COMPACT_KEYWORDS = _Printer(True, None)

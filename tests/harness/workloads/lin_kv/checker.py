@@ -188,41 +188,51 @@ class _Search:
         self.states = states
         self.max_configs = max_configs
         n = len(ops)
+        # Entries: 0 is the head, then calls and returns in history order, last the tail.
         # Ok ops are numbered in completion order and info ops apart, so that the ok ops
         # placed form a prefix (all numbers below ``p``) plus a few beyond it (``rest``,
         # bit i for number p + i): a configuration stays a few small ints on a long key.
-        self.ok_order = [o for o, is_call in events if not is_call]
-        self.number = [-1] * n
-        for q, o in enumerate(self.ok_order):
-            self.number[o] = q
-        self.info_count = 0
-        for o in range(n):
-            if ops[o][4] is None:
-                self.number[o] = self.info_count
-                self.info_count += 1
-        # Entries: 0 is the head, then calls and returns in history order, last the tail.
         size = len(events) + 2
         self.tail = size - 1
-        self.entry_op = [-1] + [o for o, _ in events] + [-1]
-        self.is_call = [False] + [c for _, c in events] + [False]
-        self.ret = [-1] * size        # a call's return entry, -1 for info ops
-        call_entry = [0] * n
-        for e in range(1, size - 1):
-            if self.is_call[e]:
-                call_entry[self.entry_op[e]] = e
+        entry_op, is_call, ret = [-1] * size, [False] * size, [-1] * size
+        number, call_entry = [-1] * n, [0] * n
+        never = size
+        rank_ret = [never] * n    # calls before each op's return (see _identical_op_order)
+        ok_order: list[int] = []
+        calls = 0
+        e = 0
+        for o, call in events:
+            e += 1
+            entry_op[e] = o
+            if call:
+                is_call[e] = True
+                call_entry[o] = e
+                calls += 1
             else:
-                self.ret[call_entry[self.entry_op[e]]] = e
+                ret[call_entry[o]] = e
+                rank_ret[o] = calls
+                number[o] = len(ok_order)
+                ok_order.append(o)
+        self.info_count = 0
+        for o in range(n):
+            if number[o] < 0:
+                number[o] = self.info_count
+                self.info_count += 1
+        self.entry_op, self.is_call, self.ret, self.number, self.ok_order = \
+            entry_op, is_call, ret, number, ok_order
         # Two lists over the entries: every entry, and all but info ops' calls (the walk that
         # tries ok ops first need not step over info ops pending beside them).
         self.next = list(range(1, size)) + [-1]
         self.prev = [-1] + list(range(size - 1))
-        kept = [e for e in range(size) if not (self.is_call[e] and self.ret[e] < 0)]
+        kept = [e for e in range(size) if not (is_call[e] and ret[e] < 0)]
         self.next_ok, self.prev_ok = [-1] * size, [-1] * size
+        next_ok, prev_ok = self.next_ok, self.prev_ok
         for e, f in zip(kept, kept[1:]):
-            self.next_ok[e], self.prev_ok[f] = f, e
-        self.after = self._identical_op_order(events)
+            next_ok[e] = f
+            prev_ok[f] = e
+        self.after = self._identical_op_order(events, rank_ret)
 
-    def _identical_op_order(self, events: list[tuple[int, bool]]) -> list[int]:
+    def _identical_op_order(self, events: list[tuple[int, bool]], rank_ret: list[int]) -> list[int]:
         """For each op, the identical op (same kind and arguments) it must be placed after,
         or -1: orders that differ only in the order of identical ops are tried once.
 
@@ -237,16 +247,6 @@ class _Search:
         Bursts of identical writes, which a plain search must try in every order, collapse
         to counts."""
         ops = self.ops
-        never = len(events) + 1
-        rank_inv, rank_ret = [0] * len(ops), [never] * len(ops)
-        calls = rets = 0
-        for o, is_call in events:
-            if is_call:
-                rank_inv[o] = rets
-                calls += 1
-            else:
-                rank_ret[o] = calls
-                rets += 1
         tails: dict[tuple, list[int]] = {}    # per group, the last op of each chain
         after = [-1] * len(ops)
         for o, is_call in events:
