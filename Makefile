@@ -37,7 +37,7 @@ define maelstrom
 	fi
 endef
 
-.PHONY: test unit e2e bench bench-lib bench-lin-kv bench-sim bench-harness bench-memory bench-serve serve maelstrom clean \
+.PHONY: test unit e2e bench bench-lib bench-durability bench-lin-kv bench-sim bench-harness bench-memory bench-serve serve maelstrom clean \
 	test-ch1 test-ch2 test-ch3a test-ch3b test-ch3c test-ch3d test-ch3d-partition test-ch3e test-ch3e-partition test-ch4 \
 	test-ch5a test-ch5b test-ch5c test-ch5c-partition test-ch6a test-ch6b test-ch6b-partition test-ch6c
 
@@ -73,6 +73,9 @@ bench:
 	$(PYTHON) bench/bench_all.py $(if $(SEED),--seed $(SEED))
 bench-lib:
 	$(PYTHON) bench/bench_lib.py
+# What durability costs: appends per second, and 5a/6a/3d run with GLOMERS_DURABILITY=none|write|fsync.
+bench-durability:
+	$(PYTHON) bench/bench_durability.py $(if $(SEED),--seed $(SEED))
 bench-lin-kv:
 	$(PYTHON) bench/bench_lin_kv.py $(if $(SEED),--seed $(SEED))
 # The simulator's speed (issue 21's four cases) and where its time goes: bench/bench_sim.py --profile 3d.

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -47,21 +46,6 @@ def appends_per_second(policy: str, records: int = RECORDS) -> float:
         return count / (time.perf_counter() - start)
 
 
-def op_latencies(history: list[dict]) -> list[float]:
-    """Milliseconds from invoke to ok of every client op that ended ok."""
-    invoked, latencies = {}, []
-    for op in history:
-        if op.get("process") == "nemesis":
-            continue
-        if op["type"] == "invoke":
-            invoked[op["process"]] = op["time"]
-        elif op["type"] == "ok":
-            latencies.append((op["time"] - invoked.pop(op["process"])) / 1e6)
-        else:
-            invoked.pop(op["process"], None)
-    return sorted(latencies)
-
-
 def run(script: str, args: list[str], policy: str) -> dict:
     workdir = tempfile.mkdtemp(prefix=f"bench-durability-{policy}-")
     subprocess.run([sys.executable, "-m", "tests.harness", "test", "--bin", str(ROOT / script), *args],
@@ -69,12 +53,11 @@ def run(script: str, args: list[str], policy: str) -> dict:
                    capture_output=True, text=True, stdin=subprocess.DEVNULL)
     store = Path(workdir) / "store" / "latest"
     results = json.loads((store / "results.json").read_text())
-    history = [json.loads(line) for line in (store / "history.jsonl").read_text().splitlines()]
-    latencies = op_latencies(history)
+    latency = results["harness"]["op-latency-ms"]   # ok requests, from request to reply
     stable = results.get("workload", {}).get("stable-latencies") or {}
     time_limit = float(args[args.index("--time-limit") + 1])
     return {"valid": results.get("valid?"), "ok/s": results["stats"]["ok-count"] / time_limit,
-            "median": statistics.median(latencies), "p99": latencies[int(0.99 * (len(latencies) - 1))],
+            "median": latency["p50"], "p99": latency["p99"],
             "stable": (stable.get("0.5"), stable.get("1")), "store": str(store)}
 
 

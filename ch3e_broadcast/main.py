@@ -13,10 +13,9 @@ known to hold, a sequence number and an ``ack`` of the highest one received from
 confirming message n confirms all values offered up to n, even if a partition dropped earlier
 messages. Confirmations ride along with the data. README.md in this folder has the details.
 
-Restarts. Values are a `DurableSet`, on disk before they are acknowledged or confirmed and
-read back at start; links are not saved, so a restarted node offers everything once. Each
-life (`Lives`) numbers its messages above any number an earlier one used, so a neighbour's
-``received`` and ``ack``, which only grow, stay right across restarts.
+Restarts: values are a `DurableSet` (on disk before they are acknowledged or confirmed, read
+back at start); links are not, so a restarted node offers everything once, numbering its
+messages above any an earlier life (`Lives`) used, as a neighbour's ``received`` only grows.
 """
 import sys
 import time

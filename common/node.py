@@ -51,7 +51,16 @@ Protocol duties the library performs, so that nodes need not:
   request changes nothing;
 * replies go only to requests that carry a ``msg_id``. Maelstrom's clients always send one; a
   message without one (fire-and-forget gossip between nodes, or a body that is not even an
-  object) has nobody waiting for an answer and nothing an ``in_reply_to`` could name.
+  object) has nobody waiting for an answer and nothing an ``in_reply_to`` could name;
+* a client's request is not answered once its client has given up on it. A Maelstrom client
+  waits 5 s, then gives up, and many workloads then close it: a reply to a closed client makes
+  Maelstrom stop reading the node for good (docs/maelstrom.md §2.7, §2.8). So a reply to a
+  client later than PATIENCE_S after the request was read is dropped (and logged), and so is
+  one to any client request that piled up while the node was stopped (``--nemesis pause``) or
+  blocked for longer than PATIENCE_S: how long each of those waited is unknown. A timer that
+  ticks every TICK_S notices such a stall. The request is still handled; only its answer is
+  withheld, which the client already records as indefinite. Requests from other nodes are
+  always answered: nodes are never closed.
 """
 from __future__ import annotations
 
@@ -59,6 +68,7 @@ import asyncio
 import inspect
 import itertools
 import json
+import math
 import os
 import traceback
 from collections.abc import Awaitable, Callable, Coroutine
@@ -77,6 +87,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 # reading this node's stdout for good (docs/maelstrom.md §2.8).
 _encode = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
 _READ_SIZE = 1 << 16  # a full pipe buffer
+PATIENCE_S = 4.0      # a client waits 5 s for a reply; this leaves a second for the network
+TICK_S = 0.5          # how often the node checks that it has not been stopped
 
 # Set by an in-process host (the simulator) while it loads a node script: `Node.run` then
 # hands the node to it instead of starting an event loop of its own.
@@ -97,6 +109,7 @@ class Node:
     def __init__(self) -> None:
         self.node_id: str | None = None   # this node's id, known once init has arrived
         self.node_ids: list[str] = []     # every server node, this one included, in CLI order
+        self._servers: frozenset[str] = frozenset()   # node_ids, to look up
         # Where durable state lives (`common.wal`); None: the working directory at start.
         self.data_dir: Path | None = None
         self._handlers: dict[str, tuple[Handler, bool, Shape | None]] = {
@@ -105,7 +118,12 @@ class Node:
         self._timers: list[tuple[float, Callable[[], Any]]] = []
         self._pending: dict[int, asyncio.Future[Body]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._unanswered: set[int] = set()   # id() of the bodies of requests being handled, not yet answered
+        # id() of the body of each request being handled and not yet answered -> until when
+        # its sender still waits for the answer (for ever, for a node)
+        self._unanswered: dict[int, float] = {}
+        self._last_tick = 0.0    # loop time of the latest tick, or of the end of a stall
+        self._backlog = False    # input that piled up during a stall is still to be read
+        self._timers.append((TICK_S, self._tick))
         self._msg_ids = itertools.count(1)
         self._lines = Lines()
         self._stdout = 1
@@ -160,8 +178,13 @@ class Node:
         request had no ``msg_id``: then nobody is waiting for an answer."""
         msg_id = request.body.get("msg_id")
         if msg_id is not None:
-            self.send(request.src, {**body, "in_reply_to": msg_id})
-            self._unanswered.discard(id(request.body))
+            until = self._unanswered.get(id(request.body), math.inf)
+            if until < math.inf and asyncio.get_running_loop().time() > until:
+                self.log(f"not answering {request.src}'s {request.body.get('type')} {msg_id}: "
+                         "its client has given up waiting (the node was stopped or slow)")
+            else:
+                self.send(request.src, {**body, "in_reply_to": msg_id})
+            self._unanswered.pop(id(request.body), None)
 
     async def rpc(self, dest: str, body: Body, timeout: float = 1.0) -> Body:
         """Send a request and return its reply body. Raises `RPCError` (or a subclass such as
@@ -225,12 +248,26 @@ class Node:
 
     def _receive(self, chunk: bytes) -> None:
         """Handle the lines in a chunk of stdin (an in-process host calls this too)."""
+        now = asyncio.get_running_loop().time()
+        stalled = self._backlog or (self.node_id is not None
+                                    and now - self._last_tick > TICK_S + PATIENCE_S)
+        if stalled:   # what piled up meanwhile may be older than any client still waits for
+            self._last_tick = now
+        self._backlog = stalled and len(chunk) >= _READ_SIZE   # a full read: there is more
+        clients_wait_until = -math.inf if stalled else now + PATIENCE_S
         for line in self._lines.feed(chunk):
-            self._handle_line(line)
+            self._handle_line(line, clients_wait_until)
+
+    def _tick(self) -> None:
+        # Late by a stall (a pause, or a loop blocked) with the input not read yet, as when
+        # an in-process host runs overdue timers before it delivers what waited.
+        now = asyncio.get_running_loop().time()
+        self._backlog = now - self._last_tick > TICK_S + PATIENCE_S
+        self._last_tick = now
 
     # -- dispatch --------------------------------------------------------------------
 
-    def _handle_line(self, line: bytes) -> None:
+    def _handle_line(self, line: bytes, clients_wait_until: float = math.inf) -> None:
         try:
             raw, refused = decode(line)
         except ValueError:
@@ -270,7 +307,8 @@ class Node:
             self._refuse(msg, ErrorCode.MALFORMED_REQUEST, f"{type_}: {problem}")
             return
         if "msg_id" in body:
-            self._unanswered.add(id(body))
+            client = msg.src not in self._servers
+            self._unanswered[id(body)] = clients_wait_until if client else math.inf
         if is_async:
             self.spawn(self._serve(handler, msg))
         else:
@@ -279,7 +317,7 @@ class Node:
             except Exception as exc:
                 self._fail(msg, exc)
             finally:
-                self._unanswered.discard(id(body))
+                self._unanswered.pop(id(body), None)
 
     async def _serve(self, handler: Handler, msg: Message) -> None:
         try:
@@ -287,7 +325,7 @@ class Node:
         except Exception as exc:
             self._fail(msg, exc)
         finally:
-            self._unanswered.discard(id(msg.body))
+            self._unanswered.pop(id(msg.body), None)
 
     def _fail(self, msg: Message, exc: Exception) -> None:
         """Answer a request whose handler raised. An `RPCError` is a deliberate answer;
@@ -319,7 +357,7 @@ class Node:
                          f"init: node_ids {node_ids} must include this node's own id {node_id!r}")
             return
         first = self.node_id is None
-        self.node_id, self.node_ids = node_id, node_ids
+        self.node_id, self.node_ids, self._servers = node_id, node_ids, frozenset(node_ids)
         if first:
             # Timers a hook registers start themselves (node_id is set by now): start only
             # those registered before init, or they would run twice.
@@ -328,6 +366,7 @@ class Node:
                 hook()
             for seconds, fn in timers:
                 self.spawn(self._repeat(seconds, fn))
+            self._last_tick = asyncio.get_running_loop().time()
         self.reply(msg, {"type": "init_ok"})
 
     async def _repeat(self, seconds: float, fn: Callable[[], Any]) -> None:

@@ -12,6 +12,7 @@ import time
 import os
 import threading
 import unittest
+from unittest import mock
 
 from common import ErrorCode, KeyDoesNotExist, Message, Node, PreconditionFailed, RPCError
 from common.testing import NodeDriver
@@ -415,6 +416,77 @@ class BackgroundTest(LibraryTest):
         driver.send("c1", {"type": "start"})
         driver.wait_for_log("background failure")
         self.assert_still_serving(driver)
+
+
+class GivenUpClientsTest(LibraryTest):
+    """A client waits 5 s, then gives up and may be closed; a reply to a closed client
+    silences the node (docs/maelstrom.md §2.8). Here a client's patience is 0.2 s."""
+
+    def setUp(self):
+        for name, value in (("PATIENCE_S", 0.2), ("TICK_S", 0.05)):
+            patcher = mock.patch(f"common.node.{name}", value)
+            patcher.start()
+            self.addCleanup(patcher.stop)
+
+    def counting_node(self) -> tuple[Node, list]:
+        """``add`` (answered at once) and ``slow_add`` (after 0.3 s) count; ``stall`` blocks
+        the node's loop for ``seconds``, as a SIGSTOP stops it."""
+        node, added = echo_node(), []
+
+        @node.on("add")
+        def add(msg: Message) -> None:
+            added.append(msg.src)
+            node.reply(msg, {"type": "add_ok"})
+
+        @node.on("slow_add")
+        async def slow_add(msg: Message) -> None:
+            await asyncio.sleep(0.3)
+            added.append(msg.src)
+            node.reply(msg, {"type": "slow_add_ok"})
+
+        @node.on("stall")
+        def stall(msg: Message) -> None:
+            node.log("stalling")
+            time.sleep(msg.body["seconds"])
+        return node, added
+
+    def stall_then_send(self, driver: NodeDriver, seconds: float, *requests: tuple[str, int]) -> None:
+        """Stop the node's loop for ``seconds``, and send it requests meanwhile."""
+        driver.send("c9", {"type": "stall", "seconds": seconds})
+        driver.wait_for_log("stalling")
+        for src, msg_id in requests:
+            driver.send(src, {"type": "add", "msg_id": msg_id})
+
+    def test_a_request_held_longer_than_its_client_waits_is_handled_but_not_answered(self):
+        node, added = self.counting_node()
+        driver = self.drive(node, "n1", ["n1", "n2"])
+        driver.send("c2", {"type": "slow_add", "msg_id": 7})
+        self.assert_still_serving(driver)   # answered first: the slow one is still waiting
+        driver.wait_for_log("not answering c2's slow_add 7")
+        self.assert_still_serving(driver)
+        self.assertEqual(driver.unclaimed(), [])
+        self.assertEqual(added, ["c2"])
+
+    def test_client_requests_that_piled_up_during_a_long_stall_are_handled_not_answered(self):
+        node, added = self.counting_node()
+        driver = self.drive(node, "n1", ["n1", "n2"])
+        self.stall_then_send(driver, 0.5, ("c2", 1), ("c3", 2))
+        driver.wait_for_log("not answering c3's add 2")
+        self.assert_still_serving(driver)   # asked after the stall: answered
+        self.assertEqual(driver.unclaimed(), [])
+        self.assertEqual(added, ["c2", "c3"])
+
+    def test_a_peers_request_that_piled_up_is_answered(self):
+        node, _ = self.counting_node()
+        driver = self.drive(node, "n1", ["n1", "n2"])
+        self.stall_then_send(driver, 0.5, ("n2", 1))
+        self.assertEqual(driver.recv()["body"], {"type": "add_ok", "in_reply_to": 1})
+
+    def test_requests_that_piled_up_during_a_short_stall_are_answered(self):
+        node, _ = self.counting_node()
+        driver = self.drive(node, "n1", ["n1", "n2"])
+        self.stall_then_send(driver, 0.1, ("c2", 1))
+        self.assertEqual(driver.recv()["body"], {"type": "add_ok", "in_reply_to": 1})
 
 
 class RunTest(unittest.TestCase):

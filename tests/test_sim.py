@@ -9,10 +9,12 @@ import textwrap
 import time
 import unittest
 from pathlib import Path
+from unittest import mock
 
 from tests.harness.client import NetClient
 from tests.harness.errors import RPCTimeout
 from tests.harness.network import Latency, Network
+from tests.harness.sim import determinism
 from tests.harness.sim.sandbox import Sandbox, current_node
 from tests.harness.sim.simulation import Simulation
 from tests.harness.sim.virtual_time import VirtualClock, VirtualTimeLoop
@@ -180,6 +182,25 @@ class NodesInProcess(unittest.TestCase):
         # The request that timed out was still waiting in the node's stdin: it is counted first.
         self.assertEqual(self.simulate(self.script(self.COUNTER), body), 2)
 
+    CHATTY = COUNTER.replace("    count += 1\n", "    count += 1\n    node.log('x' * 99)\n")
+
+    def test_a_nodes_log_keeps_its_first_bytes_and_its_last_beyond_the_cap(self):
+        flooded = []
+
+        async def body(sim, hosts, net):
+            hosts["n1"]._logs_too_much = flooded.append
+            for i in range(30):
+                await NetClient(net, f"c{i}", "n1").rpc({"type": "count"})
+            await hosts["n1"].kill()
+            return hosts["n1"].log_path.read_text()
+        with mock.patch("tests.harness.sim.host.LOG_LIMIT", 1000), mock.patch("tests.harness.sim.host.TAIL_KEEP", 300):
+            log = self.simulate(self.script(self.CHATTY), body)
+        self.assertEqual(len(flooded), 1)
+        self.assertIn("has written", log)
+        self.assertIn("were dropped here", log)
+        self.assertTrue(log.endswith("x" * 99 + "\n"))
+        self.assertLess(len(log), 1000 + 300 + 600)
+
     def test_a_killed_node_answers_nothing(self):
         async def body(sim, hosts, net):
             await hosts["n1"].kill()
@@ -191,3 +212,33 @@ class NodesInProcess(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class DeterminismReport(unittest.TestCase):
+    def stored(self, history: list[str], journal: list[str]) -> Path:
+        run = Path(tempfile.mkdtemp(prefix="glomers-sim-test-"))
+        (run / "history.jsonl").write_text("".join(line + "\n" for line in history))
+        (run / "net-journal.jsonl").write_text("".join(line + "\n" for line in journal))
+        return run
+
+    def test_the_same_files_are_reported_the_same(self):
+        ops, events = ['{"index": 0, "time": 5}'], ['{"event": "send", "time": 5}']
+        report = determinism.compare(self.stored(ops, events), self.stored(ops, events))
+        self.assertTrue(report.same)
+        self.assertIn("same history (1 ops) and network journal (1 events)", report.text)
+
+    def test_the_first_differing_op_is_named_with_its_time_and_both_versions(self):
+        a = self.stored(['{"index": 0, "time": 5}', '{"index": 1, "time": 2000000000, "value": 1}'], [])
+        b = self.stored(['{"index": 0, "time": 5}', '{"index": 1, "time": 2000000000, "value": 2}'], [])
+        report = determinism.compare(a, b)
+        self.assertFalse(report.same)
+        self.assertIn("history op 1 at 2.000000 s", report.text)
+        self.assertIn('"value": 1', report.text)
+        self.assertIn('"value": 2', report.text)
+
+    def test_a_run_that_ends_early_differs_where_it_ends(self):
+        a = self.stored(['{"index": 0, "time": 5}'], ['{"event": "send", "time": 1}', '{"event": "recv", "time": 2}'])
+        b = self.stored(['{"index": 0, "time": 5}'], ['{"event": "send", "time": 1}'])
+        report = determinism.compare(a, b)
+        self.assertIn("network journal line 1", report.text)
+        self.assertIn("(nothing: the run ended)", report.text)

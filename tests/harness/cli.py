@@ -140,8 +140,8 @@ def consistency_models(s: str) -> list[str]:
     return [m.strip() for m in re.split(r",", s) if m.strip()]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = Parser(prog="python3 -m tests.harness test", description="Run one Maelstrom-style test.")
+def build_parser(command: str = "test") -> argparse.ArgumentParser:
+    p = Parser(prog=f"python3 -m tests.harness {command}", description="Run one Maelstrom-style test.")
     p.add_argument("--bin", metavar="FILE", help="the node binary to test (required)")
     p.add_argument("-w", "--workload", default="lin-kv", choices=WORKLOADS)
     p.add_argument("--node-count", type=_positive_int("--node-count"))

@@ -29,6 +29,25 @@ TRICKLE_BYTES = 64 << 10  # a read smaller than this: wait a moment to let more 
 TRICKLE_WAIT_S = 0.002
 
 
+def limit_passed(limit: int, seconds: float) -> str:
+    """What a node did, for its log-flood mistake."""
+    return (f"wrote {limit >> 20} MiB on stderr in {seconds:.1f} s; the rest of its log is "
+            f"dropped but for its last {TAIL_KEEP >> 10} KiB")
+
+
+def passed_line(node: str, limit: int) -> bytes:
+    """The log's line where the cap is reached."""
+    return (f"\n[harness] {node} has written {limit >> 20} MiB on stderr, what each node may log: "
+            f"the rest is dropped but for its last {TAIL_KEEP >> 10} KiB, written when the node "
+            f"stops\n").encode()
+
+
+def dropped_line(node: str, dropped: int) -> bytes:
+    """The log's line before the tail kept of what was dropped."""
+    return (f"\n[harness] {dropped:,} bytes of {node}'s stderr were dropped here; "
+            f"its last {TAIL_KEEP >> 10} KiB follow\n").encode()
+
+
 class NodeLog:
     """Drains the read end ``fd`` of a node's stderr pipe into ``path`` on a thread.
 
@@ -73,9 +92,9 @@ class NodeLog:
                         if self.echo is not None:
                             partial = self._echo_lines(partial + head)
                         chunk = chunk[len(head):]
-                        if chunk:
-                            out.write(self._passed_line(time.monotonic() - started))
                     if chunk:
+                        if not self.dropped:   # the first byte past the cap (a read may end on it)
+                            out.write(self._passed_line(time.monotonic() - started))
                         self.dropped += len(chunk)
                         tail += chunk
                         del tail[:-TAIL_KEEP]
@@ -97,16 +116,11 @@ class NodeLog:
         return partial
 
     def _passed_line(self, seconds: float) -> bytes:
-        what = (f"wrote {self.limit >> 20} MiB on stderr in {seconds:.1f} s; the rest of its log is "
-                f"dropped but for its last {TAIL_KEEP >> 10} KiB")
-        self._call(lambda: self.on_limit(what))
-        return (f"\n[harness] {self.path.stem} has written {self.limit >> 20} MiB on stderr, what "
-                f"each node may log: the rest is dropped but for its last {TAIL_KEEP >> 10} KiB, "
-                f"written when the node stops\n").encode()
+        self._call(lambda: self.on_limit(limit_passed(self.limit, seconds)))
+        return passed_line(self.path.stem, self.limit)
 
     def _dropped_line(self) -> bytes:
-        return (f"\n[harness] {self.dropped:,} bytes of {self.path.stem}'s stderr were dropped here; "
-                f"its last {TAIL_KEEP >> 10} KiB follow\n").encode()
+        return dropped_line(self.path.stem, self.dropped)
 
     def _call(self, fn: Callable[[], object]) -> None:
         try:

@@ -383,6 +383,12 @@ class NodeHost:
         except OSError:
             pass
 
+    def _logs_too_much(self, what: str) -> None:
+        diagnostics = getattr(self.network, "diagnostics", None)
+        if diagnostics is None:
+            return self.log(f"WARN node {self.id} {what}")
+        diagnostics.report("log-flood", self.id, what)
+
     def _report_exit(self, status: int) -> None:
         self.exit_status = status
         diagnostics = getattr(self.network, "diagnostics", None)
@@ -565,12 +571,6 @@ class NodeProcess(NodeHost):
             pipe.pause_reading()   # the node blocks once the pipe is full, as in Maelstrom
 
     # --- stderr and exit ---------------------------------------------------------------
-    def _logs_too_much(self, what: str) -> None:
-        diagnostics = getattr(self.network, "diagnostics", None)
-        if diagnostics is None:
-            return self.log(f"WARN node {self.id} {what}")
-        diagnostics.report("log-flood", self.id, what)
-
     async def exited(self) -> int:
         """The node's exit status, once the process itself has exited: a child left behind
         may keep its pipes open, so those say nothing."""

@@ -47,26 +47,30 @@ class LineFile:
     def __init__(self, path: Path | None):
         self.path = path
         self._writer = _Writer(path) if path is not None else None
-        self._pending: list[str] = []    # lines not yet encoded
+        self.pending: list[str] = []     # lines not yet encoded: append, then call ``added``
         self._ready: list[bytes] = []    # encoded, not yet handed to the writer
         self._ready_bytes = 0
 
     def add(self, line: str) -> None:
         """``line`` must end with a newline."""
-        pending = self._pending
-        pending.append(line)
-        if len(pending) >= BATCH_LINES:
+        self.pending.append(line)
+        self.added()
+
+    def added(self) -> None:
+        """After lines were appended to ``pending`` (the hot path appends to it directly)."""
+        if len(self.pending) >= BATCH_LINES:
             self._encode()
 
     def _encode(self) -> None:
-        if self._writer is not None and self._pending:
+        pending = self.pending
+        if self._writer is not None and pending:
             # A lone surrogate can only sit inside a JSON string, where \udXXX is its escape.
-            data = "".join(self._pending).encode("utf-8", "backslashreplace")
+            data = "".join(pending).encode("utf-8", "backslashreplace")
             self._ready.append(data)
             self._ready_bytes += len(data)
             if self._ready_bytes >= HANDOFF_BYTES:
                 self._hand_off()
-        self._pending = []
+        pending.clear()   # in place: the journal holds on to this list
 
     def _hand_off(self) -> None:
         if self._ready:
@@ -87,7 +91,7 @@ class LineFile:
             self.flush()
             writer, self._writer = self._writer, None
             writer.stop()
-        self._pending = []
+        self.pending.clear()
 
 
 class _Writer:
@@ -154,6 +158,7 @@ class Journal:
 
     def __init__(self, path: Path | None = None):
         self.lines = LineFile(path)
+        self._pending = self.lines.pending
         self.net = NetCounts()
         self.sent: dict[str, dict[Any, int]] = {}
 
@@ -164,22 +169,29 @@ class Journal:
     def send(self, time_ns: int, text: str, src: str, kind: Any, client: bool) -> None:
         """A message sent: its JSON ``text``, sender and body type; ``client`` if a client
         sent or receives it."""
-        self.lines.add(f'{{"event":"send","time":{time_ns},"message":{text}}}\n')
+        pending = self._pending
+        pending.append(f'{{"event":"send","time":{time_ns},"message":{text}}}\n')
+        if len(pending) >= BATCH_LINES:
+            self.lines.added()
         self.net.sends[client] += 1
-        by_type = self.sent.get(src)
-        if by_type is None:
-            by_type = self.sent[src] = {}
-        if type(kind) is not str:   # a missing type, or one no dict could be keyed by
+        try:
+            self.sent[src][kind] += 1
+        except (KeyError, TypeError):   # a new sender or type, or a type no dict can key
+            self._first_of(src, kind)
+
+    def _first_of(self, src: str, kind: Any) -> None:
+        by_type = self.sent.setdefault(src, {})
+        if type(kind) is not str:
             kind = repr(kind)[:40]
-        count = by_type.get(kind)
-        if count is None:
-            if len(by_type) >= TYPES_PER_SENDER:
-                kind = OTHER_TYPES
-            count = by_type.get(kind, 0)
-        by_type[kind] = count + 1
+        if kind not in by_type and len(by_type) >= TYPES_PER_SENDER:
+            kind = OTHER_TYPES
+        by_type[kind] = by_type.get(kind, 0) + 1
 
     def recv(self, time_ns: int, text: str, client: bool) -> None:
-        self.lines.add(f'{{"event":"recv","time":{time_ns},"message":{text}}}\n')
+        pending = self._pending
+        pending.append(f'{{"event":"recv","time":{time_ns},"message":{text}}}\n')
+        if len(pending) >= BATCH_LINES:
+            self.lines.added()
         self.net.recvs[client] += 1
 
     def drop(self, time_ns: int, msg_id: int, src: str, dest: str, reason: str) -> None:

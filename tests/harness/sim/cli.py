@@ -89,7 +89,7 @@ def replay_commands(argv: list[str], seed: int) -> list[str]:
 
 def main(argv: list[str]) -> int:
     if "-h" in argv or "--help" in argv:
-        build_parser().print_help()
+        build_parser("sim").print_help()
         print(SIM_FLAGS)
         return 0
     _fixed_hash_seed(argv)
@@ -101,6 +101,8 @@ def main(argv: list[str]) -> int:
     if flags["seeds"] is not None:
         if opts.seed is not None:
             return bad_args("give either --seed or --seeds, not both")
+        if flags["determinism"]:
+            return bad_args("--check-determinism checks one --seed (a sweep checks each failure's replay itself)")
         return sweep(argv, flags)
     if opts.seed is None:
         opts.seed = random.randrange(2**31)

@@ -8,8 +8,9 @@ instead of starting an event loop, and from then on
 
 - what the network delivers reaches the node as the very lines a process would read on
   stdin, handled in a callback of the node's own;
-- every line it writes to stdout is read back by the harness in a later callback and goes
-  through the same parse and network path as a process's stdout;
+- every line it writes to stdout goes at once through the same parse and network path as
+  a process's stdout, sent as the harness (what the network schedules for it is not the
+  node's, so pausing the node does not hold it);
 - its stderr goes to ``node-logs/<id>.log``.
 
 Everything the node schedules runs in its own context (``sandbox.current_node``), which is
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..network import Network
+from ..node_log import LOG_LIMIT, TAIL_KEEP, dropped_line, limit_passed, passed_line
 from ..process import NodeHost, delivery_line
 from .sandbox import LIBRARY_FIX, NodeExit, current_node
 
@@ -38,7 +40,6 @@ import common.node as library  # noqa: E402
 
 _SHARED_PATHS = tuple({sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")})
 _code_cache: dict[str, tuple[float, types.CodeType]] = {}
-
 
 
 def is_python_script(path: str) -> bool:
@@ -63,7 +64,7 @@ def _compiled(path: str) -> types.CodeType:
 
 def _private(name: str, module: types.ModuleType | None) -> bool:
     """A module a node imported for itself (from its own folder, say), not the standard
-    library or the node library: each node gets its own copy."""
+    library, an installed package or the node library: each node gets its own copy."""
     if name == "common" or name.startswith("common."):
         return False
     where = getattr(module, "__file__", None)
@@ -91,6 +92,40 @@ def run_script(argv: list[str], adopt: Callable[[library.Node], None]) -> None:
         for name in set(sys.modules) - before:
             if _private(name, sys.modules[name]):
                 del sys.modules[name]
+
+
+class _CappedLog:
+    """A node's stderr in its log, capped as node_log.NodeLog caps a process's: the first
+    ``limit`` bytes, then only the last TAIL_KEEP, written when the node stops."""
+
+    def __init__(self, path: Path, on_limit: Callable[[str], None], seconds: Callable[[], float]):
+        self.path, self.on_limit, self.seconds, self.limit = path, on_limit, seconds, LOG_LIMIT
+        self.file = open(path, "ab")
+        self.kept = self.file.tell()     # a restarted node's log goes on
+        self.dropped = 0
+        self.tail = bytearray()
+
+    def write(self, data: bytes) -> None:
+        if self.kept < self.limit:
+            head = data[:self.limit - self.kept]
+            self.file.write(head)
+            self.kept += len(head)
+            data = data[len(head):]
+        if data:
+            if not self.dropped:   # the first byte past the cap
+                self.file.write(passed_line(self.path.stem, self.limit))
+                self.on_limit(limit_passed(self.limit, self.seconds()))
+            self.dropped += len(data)
+            self.tail += data
+            del self.tail[:-TAIL_KEEP]
+
+    def flush(self) -> None:
+        self.file.flush()
+
+    def close(self) -> None:
+        if self.dropped:
+            self.file.write(dropped_line(self.path.stem, self.dropped) + bytes(self.tail[self.tail.find(b"\n") + 1:]))
+        self.file.close()
 
 
 class SimNode(NodeHost):
@@ -131,7 +166,9 @@ class SimNode(NodeHost):
         self._lives += 1
         self._loop = asyncio.get_running_loop()
         self._exited = self._loop.create_future()
-        self._log_file = open(self.log_path, "ab")
+        started = self._loop.time()
+        self._log_file = _CappedLog(self.log_path, lambda what: self._logs_too_much(what),
+                                    lambda: self._loop.time() - started)
         self.node, self._alive, self._loaded = None, True, False
         self._stdin, self._unread, self._frozen = [], [], []
         self._text = {"stdout": "", "stderr": ""}
