@@ -404,6 +404,20 @@ class RenderAll(unittest.TestCase):
         for svg in ("latency.svg", "latency-quantiles.svg", "rate.svg", "messages.svg"):
             ET.parse(run / svg)
 
+    def test_each_page_written_line_by_line_is_the_page_drawn_whole(self):
+        # A long run's timeline is tens of MB: it goes to its file as it is made, and must
+        # come out byte for byte as the page drawn in one string.
+        with tempfile.TemporaryDirectory(prefix="glomers-run-") as d:
+            run = Path(d) / "broadcast" / "20261207T000000.000+0000"
+            run.mkdir(parents=True)
+            (run / "history.jsonl").write_text("".join(json.dumps(op) + "\n" for op in SMALL_HISTORY))
+            plots.write_plots(run)
+            drawn = {"latency.svg": latency_svg(SMALL_HISTORY), "rate.svg": rate_svg(SMALL_HISTORY),
+                     "latency-quantiles.svg": latency_quantiles_svg(SMALL_HISTORY),
+                     "timeline.html": timeline_html(SMALL_HISTORY, f"Timeline: broadcast {run.name}")}
+            for name, page in drawn.items():
+                self.assertEqual((run / name).read_bytes(), page.encode("utf-8"), name)
+
     def test_a_run_without_a_journal_gets_no_message_diagram(self):
         run = Path(tempfile.mkdtemp(prefix="glomers-run-"))
         (run / "history.jsonl").write_text("".join(json.dumps(op) + "\n" for op in SMALL_HISTORY))

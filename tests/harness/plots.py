@@ -22,7 +22,7 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Iterator
 
 from .nemesis.periods import Period, fault_periods
 from .store import read_history
@@ -498,6 +498,13 @@ def timeline_html(history: list[dict], title: str = "Timeline") -> str:
 
     Box colour is the completion type; hovering shows the op. At most ``TIMELINE_OP_LIMIT``
     ops are drawn (the first ones), as Jepsen's timeline limits itself too."""
+    return "\n".join(timeline_lines(history, title))
+
+
+def timeline_lines(history: list[dict], title: str = "Timeline") -> Iterator[str]:
+    """The lines of ``timeline_html``'s page, one at a time: a long run's page is tens of MB
+    (each box's tooltip repeats its op's value, a read's whole set), so it is written to its
+    file as it is made, never held whole."""
     pairs = list(op_pairs(history))
     shown = pairs[:TIMELINE_OP_LIMIT]
     end_ns = max((op["time"] for op in history), default=0)
@@ -516,10 +523,11 @@ def timeline_html(history: list[dict], title: str = "Timeline") -> str:
     def y(ns: int) -> float:
         return ns / NS_PER_MS * px_per_ms
 
-    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-           f"<title>{esc(title)}</title><style>{TIMELINE_CSS}</style></head><body>",
-           f"<h1>{esc(title)}</h1>",
-           '<p class="legend">Each box is one operation, from its invocation (top) to its completion '
+    yield "<!DOCTYPE html>"
+    yield '<html lang="en"><head><meta charset="utf-8">'
+    yield f"<title>{esc(title)}</title><style>{TIMELINE_CSS}</style></head><body>"
+    yield f"<h1>{esc(title)}</h1>"
+    yield ('<p class="legend">Each box is one operation, from its invocation (top) to its completion '
            '(bottom), in its process\'s column; time runs downwards. '
            '<span style="background:#6db6fe">ok</span>'
            '<span style="background:#ffaa26">info (indeterminate)</span>'
@@ -528,43 +536,50 @@ def timeline_html(history: list[dict], title: str = "Timeline") -> str:
            + ('<span style="background:#e9a4a0">node down (killed)</span>'
               '<span style="background:#a0b1e9">node paused</span> '
               '(in each node\'s narrow lane at the left) ' if fault_nodes else ' ')
-           + 'Hover a box for details.</p>']
+           + 'Hover a box for details.</p>')
     if len(pairs) > len(shown):
-        out.append(f'<p class="note">Only the first {len(shown)} of {len(pairs)} ops are shown.</p>')
-    out.append(f'<div class="heads" style="width:{width}px">')
-    out += [f'<div class="node-head" style="left:{x - 51}px">{esc(n)}</div>' for n, x in node_x.items()]
-    out += [f'<div style="left:{x}px">{esc(p)}</div>' for p, x in column.items()]
-    out.append(f'</div><div class="lane" style="width:{width}px;height:{height:.0f}px">')
+        yield f'<p class="note">Only the first {len(shown)} of {len(pairs)} ops are shown.</p>'
+    yield f'<div class="heads" style="width:{width}px">'
+    yield from (f'<div class="node-head" style="left:{x - 51}px">{esc(n)}</div>' for n, x in node_x.items())
+    yield from (f'<div style="left:{x}px">{esc(p)}</div>' for p, x in column.items())
+    yield f'</div><div class="lane" style="width:{width}px;height:{height:.0f}px">'
     for period in periods:
         end = end_ns if period.end is None else period.end
         place = f'top:{y(period.start):.1f}px;height:{max(y(end - period.start), 1):.1f}px'
         if period.node is None:
-            out.append(f'<div class="partition" style="left:{left}px;width:{width - left}px;{place}" '
-                       f'title="{esc(period.describe())}"></div>')
+            yield (f'<div class="partition" style="left:{left}px;width:{width - left}px;{place}" '
+                   f'title="{esc(period.describe())}"></div>')
         else:
-            out.append(f'<div class="fault {period.kind}" style="left:{node_x[period.node]}px;{place}" '
-                       f'title="{esc(period.describe())}"></div>')
+            yield (f'<div class="fault {period.kind}" style="left:{node_x[period.node]}px;{place}" '
+                   f'title="{esc(period.describe())}"></div>')
     for t in nice_ticks(0, end_ns / NS_PER_S or 1, 20):
-        out.append(f'<div class="tick" style="top:{y(int(t * NS_PER_S)):.1f}px">{tick_label(t)} s</div>')
+        yield f'<div class="tick" style="top:{y(int(t * NS_PER_S)):.1f}px">{tick_label(t)} s</div>'
     for invoke, done in shown:
         kind = done["type"] if done else "pending"
         top = y(invoke["time"])
         box = max(y((done or invoke)["time"]) - top, 12)
         label = clip(box_label(invoke, done), 40)
-        out.append(f'<div class="op {esc(kind)}" style="left:{column[invoke["process"]]}px;top:{top:.1f}px;'
-                   f'height:{box:.1f}px" title="{esc(describe_op(invoke, done))}">{esc(label)}</div>')
-    out.append("</div></body></html>\n")
-    return "\n".join(out)
+        yield (f'<div class="op {esc(kind)}" style="left:{column[invoke["process"]]}px;top:{top:.1f}px;'
+               f'height:{box:.1f}px" title="{esc(describe_op(invoke, done))}">{esc(label)}</div>')
+    yield "</div></body></html>\n"
 
 
 def write_plots(run_dir: Path) -> list[Path]:
     """Write latency.svg, latency-quantiles.svg, rate.svg and timeline.html from the run's
-    history.jsonl."""
+    history.jsonl, each page written out before the next is made."""
     history = load_history(run_dir)
     name = f"{run_dir.parent.name} {run_dir.name}"
-    outputs = {"latency.svg": latency_svg(history), "latency-quantiles.svg": latency_quantiles_svg(history),
-               "rate.svg": rate_svg(history),
-               "timeline.html": timeline_html(history, f"Timeline: {name}")}
-    for filename, text in outputs.items():
-        (run_dir / filename).write_text(text, encoding="utf-8")
-    return [run_dir / filename for filename in outputs]
+    pages = {"latency.svg": lambda: [latency_svg(history)],
+             "latency-quantiles.svg": lambda: [latency_quantiles_svg(history)],
+             "rate.svg": lambda: [rate_svg(history)],
+             "timeline.html": lambda: timeline_lines(history, f"Timeline: {name}")}
+    for filename, lines in pages.items():
+        write_lines(run_dir / filename, lines())
+    return [run_dir / filename for filename in pages]
+
+
+def write_lines(path: Path, lines: Iterable[str]) -> None:
+    """``"\\n".join(lines)`` into ``path``, one line at a time."""
+    with open(path, "w", encoding="utf-8") as f:
+        for k, line in enumerate(lines):
+            f.write(line if k == 0 else "\n" + line)
