@@ -33,6 +33,16 @@ class Floods(HarnessTestCase):
                                "--node-count", "5", "--time-limit", "10", "--rate", "10")
         self.assert_flood_aborted(run, "gossip")
 
+    def test_a_gossip_storm_at_zero_latency_is_stopped_in_the_simulator_too(self):
+        # Once: the storm held the virtual clock at one instant, so no budget check (nor
+        # Ctrl-C) ever ran, and the simulator grew to 16 GB.
+        workdir = tempfile.mkdtemp(prefix="glomers-e2e-bounded-")
+        self.addCleanup(shutil.rmtree, workdir, True)
+        run = run_harness("-w", "broadcast", "--bin", node(BROKEN + "gossip_storm.py"), "--node-count", "5",
+                          "--time-limit", "10", "--rate", "10", "--latency", "0", "--seed", "1",
+                          cwd=workdir, timeout=120, command="sim")
+        self.assert_flood_aborted(run, "gossip")
+
     def test_a_node_that_floods_its_stdout_is_named_and_stopped(self):
         run = self.run_in_temp("-w", "echo", "--bin", node(BROKEN + "stdout_flood.py"),
                                "--node-count", "2", "--time-limit", "10")

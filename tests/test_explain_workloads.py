@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import unittest
+from types import SimpleNamespace
 
 from tests.harness.workloads.counter_explain import accounted_by
-from tests.harness.workloads.elle.explain import chain, cycle_svg, meaning
+from tests.harness.workloads.elle.explain import chain, cycle_svg, explain_elle, meaning
 from tests.harness.workloads.kafka.explain import Offsets, offset_of
 
 
@@ -64,6 +65,18 @@ class Elle(unittest.TestCase):
         self.assertIn("write cycle", meaning("G0"))
         self.assertIn("counting real-time order", meaning("G-single-realtime"))
         self.assertIn("exists", meaning("serializable-cycle-exists"))
+
+    def test_an_empty_transaction_graph_is_not_said_to_rule_out_a_model(self):
+        # Elle's result for a history with no dependency at all, as Maelstrom's txn-rw-register
+        # wrapper turns it invalid (any anomaly type fails the run): nothing is ruled out.
+        result = {"valid?": False, "anomaly-types": ["empty-transaction-graph"],
+                  "anomalies": {"empty-transaction-graph": True}, "not": [], "also-not": []}
+        ctx = SimpleNamespace(results={"workload": result},
+                              opts=SimpleNamespace(consistency_models=["read-uncommitted"]))
+        part = explain_elle(ctx)
+        self.assertIn("rules out no consistency model", part.lines[0])
+        self.assertIn("Maelstrom counts any anomaly", part.lines[0])
+        self.assertTrue(part.lines[1].endswith("could be inferred at all"), part.lines[1])
 
 
 if __name__ == "__main__":

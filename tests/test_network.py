@@ -9,7 +9,7 @@ import unittest
 from pathlib import Path
 
 from tests.harness.clock import Clock
-from tests.harness.network import MS, Latency, Network, UnknownId, lateness_warning, whole_ms
+from tests.harness.network import DELIVERIES_PER_TURN, MS, Latency, Network, UnknownId, lateness_warning, whole_ms
 from tests.harness.recording import Journal
 from tests.harness.store import read_journal
 
@@ -133,6 +133,23 @@ class Delivery(unittest.TestCase):
         inbox, flushes = run(scenario())
         self.assertEqual([b["i"] for b in inbox.bodies()], [0, 1, 2, 3, 4])
         self.assertEqual(flushes, [5])
+
+    def test_a_turn_delivers_at_most_its_limit_and_the_rest_follow_in_order_at_once(self):
+        # The bound that keeps a simulated zero-latency storm from living in one callback.
+        count = DELIVERIES_PER_TURN + 5
+
+        async def scenario():
+            net, inbox, flushes = make_network(0), Inbox(), []
+            net.register("n0", lambda m: None)
+            net.register("n1", inbox, lambda: flushes.append(len(inbox.got)))
+            for i in range(count):
+                net.send({"src": "n0", "dest": "n1", "body": {"i": i}})
+            await asyncio.sleep(0.02)
+            await net.close()
+            return inbox, flushes
+        inbox, flushes = run(scenario())
+        self.assertEqual([b["i"] for b in inbox.bodies()], list(range(count)))
+        self.assertEqual(flushes, [DELIVERIES_PER_TURN, count])
 
     def test_unknown_source_or_destination_is_rejected_and_not_journaled(self):
         async def scenario():

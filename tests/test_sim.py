@@ -50,6 +50,16 @@ class VirtualTime(unittest.TestCase):
             return fired
         self.assertEqual(run_virtual(go), ["d", "a", "b", "c"])
 
+    def test_callbacks_that_never_stop_at_one_instant_still_let_time_pass(self):
+        # A zero-latency message storm: each callback schedules the next at the same instant.
+        async def go(loop):
+            def again():
+                loop.call_soon(again)
+            loop.call_soon(again)
+            await asyncio.sleep(1)
+            return loop.time()
+        self.assertGreaterEqual(run_virtual(go), 1)
+
     def test_a_taken_owners_timers_wait_and_fire_at_once_when_put_back_late(self):
         async def go(loop):
             owner, fired = Owner(), []

@@ -114,6 +114,10 @@ def message_text(msg: Envelope, raw_body: str | None) -> str:
 
 
 US = 1_000   # nanoseconds
+# Deliveries one receiver gets in one turn of the loop; the rest due follow in the next
+# turn, at the same time. In the simulator a node answers within the turn, so an unbounded
+# turn could hold a whole message storm (and its clock) in one callback.
+DELIVERIES_PER_TURN = 1_000
 
 
 class Lateness:
@@ -313,6 +317,7 @@ class Network:
         late_counts = lateness.counts
         clock_ns = self.clock.monotonic_ns
         deadline, _, sent, msg, client = inbox.held
+        delivered = 0
         while True:
             now = clock_ns()
             # How late against the model: taken at max(send, previous delivery) -- the latter
@@ -334,7 +339,8 @@ class Network:
             if self.inboxes.get(inbox.owner) is not inbox:
                 return              # unregistered by what it was given
             taken = self._next(inbox)
-            if taken is None or taken[1] > 0:
+            delivered += 1
+            if taken is None or taken[1] > 0 or delivered >= DELIVERIES_PER_TURN:
                 break
             deadline, _, sent, msg, client = taken[0]
         self._hold(inbox, taken)

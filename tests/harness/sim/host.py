@@ -308,6 +308,7 @@ class SimNode(NodeHost):
         it is not the node's (a pause must not hold other nodes' messages)."""
         if not self._alive or self.silenced:
             return      # a process that is gone writes nothing
+        self._loop.at_this_instant += 1     # a message costs time, however many one callback sends
         token = current_node.set(None)
         try:
             self._send_lines(line.split("\n") if "\n" in line else (line,))

@@ -142,10 +142,15 @@ def explain_elle(ctx: Context) -> Part | None:
     kinds = list(result.get("anomaly-types") or anomalies)
     models = ", ".join(ctx.opts.consistency_models)
     ruled_out = result.get("not") or []
-    if result.get("valid?") is False:
-        headline = (f"Elle found {names(kinds)}: {'it' if len(kinds) == 1 else 'they'} rule out "
-                    f"{names(ruled_out) or 'the consistency model asked for'}"
-                    f" (asked for: {models}).")
+    if result.get("valid?") is False and ruled_out:
+        headline = (f"Elle found {names(kinds)}: {'it rules' if len(kinds) == 1 else 'they rule'} out "
+                    f"{names(ruled_out)} (asked for: {models}).")
+    elif result.get("valid?") is False:
+        # Maelstrom's txn wrappers fail a run on any anomaly type Elle reports, even one
+        # (an empty transaction graph) that rules out no model.
+        headline = (f"Elle found {names(kinds)}, which {'rules' if len(kinds) == 1 else 'rule'} "
+                    f"out no consistency model, but "
+                    f"Maelstrom counts any anomaly Elle reports as a failure (asked for: {models}).")
     else:
         headline = (f"Elle found only {names(kinds)}, which {models} does not forbid, so the run is neither "
                     f"valid nor invalid.")
@@ -175,8 +180,11 @@ def explain_elle(ctx: Context) -> Part | None:
                          + figure(name, f"{kind} cycle {k + 1}"))
         else:
             entry["cases"] = cases[:8]
+            # A marker anomaly (true) has no case to show.
+            example = "" if cases[0] is True else f"; e.g. {clip(compact_json(cases[0]), 120)}"
             if len(data["anomalies"]) < CONSOLE_TYPES:
-                lines.append(f"{kind}: {meaning(kind)}; e.g. {clip(compact_json(cases[0]), 120)}")
-            page += "".join(f"<pre>{esc(clip(json.dumps(c, indent=1), 1500))}</pre>" for c in cases[:3])
+                lines.append(f"{kind}: {meaning(kind)}{example}")
+            if example:
+                page += "".join(f"<pre>{esc(clip(json.dumps(c, indent=1), 1500))}</pre>" for c in cases[:3])
         data["anomalies"][kind] = entry
     return Part("workload", "Anomalies, in Elle's words", lines, data, page)
