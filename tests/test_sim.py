@@ -252,3 +252,16 @@ class DeterminismReport(unittest.TestCase):
         report = determinism.compare(a, b)
         self.assertIn("network journal line 1", report.text)
         self.assertIn("(nothing: the run ended)", report.text)
+
+
+class CheckDeterminism(unittest.TestCase):
+    def test_the_second_run_gets_an_absolute_bin_as_it_starts_in_a_scratch_directory(self):
+        # README's `sim ... --bin ch3c_broadcast/main.py --seed 7 --check-determinism`: with the
+        # path left relative, the fresh process found no node and every run read as "NOT
+        # deterministic" at op 0.
+        from tests.harness.sim.cli import with_absolute_bin
+        argv = ["-w", "broadcast", "--bin", "ch3c_broadcast/main.py", "--seed", "7"]
+        self.assertEqual(with_absolute_bin(argv),
+                         ["-w", "broadcast", "--bin", str(Path("ch3c_broadcast/main.py").resolve()),
+                          "--seed", "7"])
+        self.assertEqual(with_absolute_bin(["--bin=n.py"]), ["--bin=" + str(Path("n.py").resolve())])

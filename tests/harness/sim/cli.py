@@ -163,12 +163,29 @@ def _store(argv: list[str], outcome: sweeping.Outcome) -> Path | None:
     return replay.run_dir
 
 
+def with_absolute_bin(argv: list[str]) -> list[str]:
+    """argv with --bin's path made absolute: the second run starts in a scratch directory,
+    where a path relative to the user's directory would name no file."""
+    out, i = [], 0
+    while i < len(argv):
+        if argv[i] == "--bin" and i + 1 < len(argv):
+            out += ["--bin", str(Path(argv[i + 1]).resolve())]
+            i += 2
+            continue
+        if argv[i].startswith("--bin="):
+            out.append("--bin=" + str(Path(argv[i][len("--bin="):]).resolve()))
+        else:
+            out.append(argv[i])
+        i += 1
+    return out
+
+
 def check_determinism(argv: list[str]) -> int:
     """Run the seed again in a fresh process and compare with the stored run."""
     from . import determinism
     first = Path("store/latest").resolve()
     scratch = tempfile.mkdtemp(prefix="glomers-determinism-")
-    subprocess.run([sys.executable, "-m", "tests.harness", "sim", *argv], cwd=scratch,
+    subprocess.run([sys.executable, "-m", "tests.harness", "sim", *with_absolute_bin(argv)], cwd=scratch,
                    env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
     second = (Path(scratch) / "store" / "latest").resolve()
