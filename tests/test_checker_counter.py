@@ -5,7 +5,7 @@ import random
 import unittest
 
 from tests.harness.options import Options
-from tests.harness.workloads.counter import GCounter, PNCounter, acceptable_sums
+from tests.harness.workloads.counter.workload import GCounter, PNCounter, acceptable_sums
 
 
 def history(*ops: tuple) -> list[dict]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import unittest
 
-from tests.harness.workloads.set_full import check_set_full
+from tests.harness.workloads.set_full.checker import check_set_full
 
 MS = 1_000_000  # history times are in ns
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import unittest
 from types import SimpleNamespace
 
-from tests.harness.workloads.counter_explain import accounted_by
+from tests.harness.workloads.counter.explain import accounted_by
 from tests.harness.workloads.elle.explain import chain, cycle_svg, explain_elle, meaning
 from tests.harness.workloads.kafka.explain import Offsets, offset_of
 

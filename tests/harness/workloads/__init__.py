@@ -10,7 +10,7 @@ import importlib
 from .base import Workload
 
 # Workload name -> module in this package. A module serves one workload through its
-# WORKLOAD class, or several through a WORKLOADS map (counter.py: g-counter and pn-counter).
+# WORKLOAD class, or several through a WORKLOADS map (counter/: g-counter and pn-counter).
 _MODULES = {
     "broadcast": "broadcast",
     "echo": "echo",

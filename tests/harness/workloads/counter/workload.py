@@ -12,9 +12,9 @@ from __future__ import annotations
 from bisect import bisect_right
 from heapq import merge
 
-from ..schema import check_response, is_int
-from .base import Workload
-from .counter_explain import explain_counter
+from ...schema import check_response, is_int
+from ..base import Workload
+from .explain import explain_counter
 
 Run = tuple[int, int]   # the integers lo..hi, both included
 
@@ -88,7 +88,3 @@ class PNCounter(Workload):
 class GCounter(PNCounter):
     name = "g-counter"
     allows_decrements = False
-
-
-WORKLOAD = GCounter
-WORKLOADS = {"g-counter": GCounter, "pn-counter": PNCounter}

@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..explain import Context, Part, names, para, plural, seconds, table
-from ..jsonvalues import json_key
+from ...explain import Context, Part, names, para, plural, seconds, table
+from ...jsonvalues import json_key
 
 CONSOLE_IDS = 3
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from itertools import combinations
 from typing import Any
 
-from ..explain import Context, Part, names, para, plural, seconds, table
+from ...explain import Context, Part, names, para, plural, seconds, table
 
 SUBSET_NODES = 12
 CONSOLE_READS = 3

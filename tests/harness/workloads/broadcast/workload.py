@@ -6,11 +6,11 @@ more, and the set-full checker (with ``broadcast`` as its add) judges the reads.
 """
 from __future__ import annotations
 
-from ..schema import check_response, is_array
-from ..topology import topology
-from .base import Workload, with_errors
-from .set_full import check_set_full
-from .set_full_explain import explain_set_full
+from ...schema import check_response, is_array
+from ...topology import topology
+from ..base import Workload, with_errors
+from ..set_full.checker import check_set_full
+from ..set_full.explain import explain_set_full
 
 # Broadcast RPCs are safe to retry only when they read.
 IDEMPOTENT = frozenset({"read"})
@@ -53,6 +53,3 @@ class Broadcast(Workload):
 
     def explain(self, ctx):
         return explain_set_full(ctx, "broadcast")
-
-
-WORKLOAD = Broadcast

@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 from typing import Any, Hashable
 
-from ..jsonvalues import json_compare, json_key, json_sorted_by
-from ..schema import check_response, is_any
-from .base import Workload, with_errors
-from .unique_ids_explain import explain_unique_ids
+from ...jsonvalues import json_compare, json_key, json_sorted_by
+from ...schema import check_response, is_any
+from ..base import Workload, with_errors
+from .explain import explain_unique_ids
 
 # Maelstrom reports only some of the duplicated ids, to keep results small.
 MAX_DUPLICATES_SHOWN = 48
@@ -87,6 +87,3 @@ class UniqueIds(Workload):
 
     def explain(self, ctx):
         return explain_unique_ids(ctx)
-
-
-WORKLOAD = UniqueIds

@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from .. import footer
-from ..explain import Context, Part, esc, figure, latency_failed, names, para, plural, seconds, table
-from ..messages_svg import Window, messages_svg, participant_order
-from ..plots import NS_PER_MS
-from ..tracing import Hop, Trace, Tracer, diagram_events
+from ... import footer
+from ...explain import Context, Part, esc, figure, latency_failed, names, para, plural, seconds, table
+from ...messages_svg import Window, messages_svg, participant_order
+from ...plots import NS_PER_MS
+from ...tracing import Hop, Trace, Tracer, diagram_events
 
 TRACED_MAX = 2000        # lost values followed through the journal (the page lists them all)
 DIAGRAMS = 3             # per-value message diagrams drawn

@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Hashable
 
-from ..jsonvalues import json_key, json_sorted_by
+from ...jsonvalues import json_key, json_sorted_by
 
 # Quantiles of the latency summaries, keyed as results.json writes them.
 QUANTILES = (("0", 0.0), ("0.5", 0.5), ("0.95", 0.95), ("0.99", 0.99), ("1", 1.0))

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import json
 
-from ..explain import Context, Part, para, plural, seconds, table
-from .base import invokes_and_completions
+from ...explain import Context, Part, para, plural, seconds, table
+from ..base import invokes_and_completions
 
 CONSOLE_ITEMS = 3
 KEPT = 1000

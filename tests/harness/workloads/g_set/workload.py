@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..schema import check_response, is_array
-from .base import Workload
-from .set_full import check_set_full
-from .set_full_explain import explain_set_full
+from ...schema import check_response, is_array
+from ..base import Workload
+from ..set_full.checker import check_set_full
+from ..set_full.explain import explain_set_full
 
 
 class GSet(Workload):
@@ -47,6 +47,3 @@ class GSet(Workload):
 
     def explain(self, ctx):
         return explain_set_full(ctx, "add")
-
-
-WORKLOAD = GSet

@@ -1,9 +1,9 @@
 """echo (docs/maelstrom.md §6.1): clients send strings, nodes must echo them back unchanged."""
 from __future__ import annotations
 
-from ..schema import check_response, is_any
-from .base import Workload, invokes_and_completions, with_errors
-from .echo_explain import explain_echo
+from ...schema import check_response, is_any
+from ..base import Workload, invokes_and_completions, with_errors
+from .explain import explain_echo
 
 
 class Echo(Workload):
@@ -33,6 +33,3 @@ class Echo(Workload):
 
     def explain(self, ctx):
         return explain_echo(ctx)
-
-
-WORKLOAD = Echo
