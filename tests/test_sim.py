@@ -203,7 +203,7 @@ class NodesInProcess(unittest.TestCase):
                 await NetClient(net, f"c{i}", "n1").rpc({"type": "count"})
             await hosts["n1"].kill()
             return hosts["n1"].log_path.read_text()
-        with mock.patch("tests.harness.sim.host.LOG_LIMIT", 1000), mock.patch("tests.harness.sim.host.TAIL_KEEP", 300):
+        with mock.patch("tests.harness.node_log.LOG_LIMIT", 1000), mock.patch("tests.harness.node_log.TAIL_KEEP", 300):
             log = self.simulate(self.script(self.CHATTY), body)
         self.assertEqual(len(flooded), 1)
         self.assertIn("has written", log)

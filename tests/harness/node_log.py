@@ -19,7 +19,7 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Callable
+from typing import BinaryIO, Callable
 
 LOG_LIMIT = 32 << 20      # bytes of a node's stderr kept from the start
 TAIL_KEEP = 64 << 10      # and from the end, once the limit has been passed
@@ -48,6 +48,48 @@ def dropped_line(node: str, dropped: int) -> bytes:
             f"its last {TAIL_KEEP >> 10} KiB follow\n").encode()
 
 
+class CappedLog:
+    """A node's log file, capped: the first ``limit`` bytes (LOG_LIMIT unless given) are
+    written as they come; past that a line says so and ``on_passed()`` is called, once, and
+    only the last TAIL_KEEP bytes are kept, written when the log is closed after a line
+    counting what was dropped. A restarted node's log goes on where it ended. Used for a
+    process's stderr (NodeLog, on its thread) and a simulated node's (sim/host.py)."""
+
+    def __init__(self, file: BinaryIO, node: str, on_passed: Callable[[], None],
+                 limit: int | None = None):
+        self.file, self.node, self.on_passed = file, node, on_passed
+        self.limit = LOG_LIMIT if limit is None else limit
+        self.kept = os.fstat(file.fileno()).st_size
+        self.dropped = 0
+        self._tail = bytearray()
+
+    def write(self, data: bytes) -> bytes:
+        """Log ``data``; returns the part of it written in full (what --log-stderr echoes)."""
+        head = b""
+        if self.kept < self.limit:
+            head = data[:self.limit - self.kept]
+            self.file.write(head)
+            self.kept += len(head)
+            data = data[len(head):]
+        if data:
+            if not self.dropped:   # the first byte past the cap (a write may end on it)
+                self.file.write(passed_line(self.node, self.limit))
+                self.on_passed()
+            self.dropped += len(data)
+            self._tail += data
+            del self._tail[:-TAIL_KEEP]
+        return head
+
+    def flush(self) -> None:
+        self.file.flush()
+
+    def close(self) -> None:
+        if self.dropped:
+            self.file.write(dropped_line(self.node, self.dropped)
+                            + bytes(self._tail[self._tail.find(b"\n") + 1:]))
+        self.file.close()
+
+
 class NodeLog:
     """Drains the read end ``fd`` of a node's stderr pipe into ``path`` on a thread.
 
@@ -64,7 +106,6 @@ class NodeLog:
         self.on_limit = on_limit
         self.echo = echo
         self.limit = limit
-        self.dropped = 0
         self.done = loop.create_future()
         self._out = open(path, "ab", buffering=0)   # there from the start, even if never written
         try:
@@ -79,32 +120,23 @@ class NodeLog:
     def _drain(self) -> None:
         started = time.monotonic()
         partial = b""    # an echoed line not yet ended
-        tail = bytearray()
+
+        def passed() -> None:
+            seconds = time.monotonic() - started
+            self._call(lambda: self.on_limit(limit_passed(self.limit, seconds)))
+        log = CappedLog(self._out, self.path.stem, passed, self.limit)
         try:
-            with self._out as out:
-                kept = os.fstat(out.fileno()).st_size   # a restarted node's log goes on
-                while data := os.read(self.fd, READ_SIZE):
-                    chunk = data
-                    if kept < self.limit:
-                        head = chunk[:self.limit - kept]
-                        out.write(head)
-                        kept += len(head)
-                        if self.echo is not None:
-                            partial = self._echo_lines(partial + head)
-                        chunk = chunk[len(head):]
-                    if chunk:
-                        if not self.dropped:   # the first byte past the cap (a read may end on it)
-                            out.write(self._passed_line(time.monotonic() - started))
-                        self.dropped += len(chunk)
-                        tail += chunk
-                        del tail[:-TAIL_KEEP]
-                    if len(data) < TRICKLE_BYTES:
-                        time.sleep(TRICKLE_WAIT_S)
-                if self.dropped:
-                    out.write(self._dropped_line() + bytes(tail[tail.find(b"\n") + 1:]))
+            while data := os.read(self.fd, READ_SIZE):
+                head = log.write(data)
+                if self.echo is not None and head:
+                    partial = self._echo_lines(partial + head)
+                if len(data) < TRICKLE_BYTES:
+                    time.sleep(TRICKLE_WAIT_S)
+            log.close()
         except OSError:
             pass    # a full disk or a closed pipe: what was written stays
         finally:
+            self._out.close()
             os.close(self.fd)
             self._call(lambda: self.done.done() or self.done.set_result(None))
 
@@ -114,13 +146,6 @@ class NodeLog:
             text = line.decode("utf-8", errors="replace").rstrip()
             self._call(lambda text=text: self.echo(text))
         return partial
-
-    def _passed_line(self, seconds: float) -> bytes:
-        self._call(lambda: self.on_limit(limit_passed(self.limit, seconds)))
-        return passed_line(self.path.stem, self.limit)
-
-    def _dropped_line(self) -> bytes:
-        return dropped_line(self.path.stem, self.dropped)
 
     def _call(self, fn: Callable[[], object]) -> None:
         try:

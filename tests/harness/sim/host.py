@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..network import Network
-from ..node_log import LOG_LIMIT, TAIL_KEEP, dropped_line, limit_passed, passed_line
+from ..node_log import CappedLog, limit_passed
 from ..process import NodeHost, delivery_line
 from .sandbox import LIBRARY_FIX, NodeExit, current_node
 
@@ -94,40 +94,6 @@ def run_script(argv: list[str], adopt: Callable[[library.Node], None]) -> None:
                 del sys.modules[name]
 
 
-class _CappedLog:
-    """A node's stderr in its log, capped as node_log.NodeLog caps a process's: the first
-    ``limit`` bytes, then only the last TAIL_KEEP, written when the node stops."""
-
-    def __init__(self, path: Path, on_limit: Callable[[str], None], seconds: Callable[[], float]):
-        self.path, self.on_limit, self.seconds, self.limit = path, on_limit, seconds, LOG_LIMIT
-        self.file = open(path, "ab")
-        self.kept = self.file.tell()     # a restarted node's log goes on
-        self.dropped = 0
-        self.tail = bytearray()
-
-    def write(self, data: bytes) -> None:
-        if self.kept < self.limit:
-            head = data[:self.limit - self.kept]
-            self.file.write(head)
-            self.kept += len(head)
-            data = data[len(head):]
-        if data:
-            if not self.dropped:   # the first byte past the cap
-                self.file.write(passed_line(self.path.stem, self.limit))
-                self.on_limit(limit_passed(self.limit, self.seconds()))
-            self.dropped += len(data)
-            self.tail += data
-            del self.tail[:-TAIL_KEEP]
-
-    def flush(self) -> None:
-        self.file.flush()
-
-    def close(self) -> None:
-        if self.dropped:
-            self.file.write(dropped_line(self.path.stem, self.dropped) + bytes(self.tail[self.tail.find(b"\n") + 1:]))
-        self.file.close()
-
-
 class SimNode(NodeHost):
     def __init__(self, node_id: str, argv: list[str], workdir: str, log_path: Path,
                  network: Network, log: Callable[[str], None], echo_stderr: bool = False,
@@ -167,8 +133,9 @@ class SimNode(NodeHost):
         self._loop = asyncio.get_running_loop()
         self._exited = self._loop.create_future()
         started = self._loop.time()
-        self._log_file = _CappedLog(self.log_path, lambda what: self._logs_too_much(what),
-                                    lambda: self._loop.time() - started)
+        self._log_file = CappedLog(open(self.log_path, "ab"), self.log_path.stem,
+                                   lambda: self._logs_too_much(limit_passed(self._log_file.limit,
+                                                                            self._loop.time() - started)))
         self.node, self._alive, self._loaded = None, True, False
         self._stdin, self._unread, self._frozen = [], [], []
         self._text = {"stdout": "", "stderr": ""}
