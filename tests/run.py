@@ -153,16 +153,21 @@ def run(tests: unittest.TestSuite, detail: str, stream: TextIO = sys.stdout) -> 
     result = CompactResult(out, detail)
     started = time.monotonic()
     unittest.registerResult(result)
+    failed = _run_suite(tests, result)
+    result.printErrors()
+    return _close(out, result.testsRun, result.counts["passed"], failed, result.counts["skipped"],
+                  time.monotonic() - started)
+
+
+def _run_suite(tests: unittest.TestSuite, result: "CompactResult") -> int:
+    """Runs ``tests`` into ``result``; how many failed or erred."""
     result.startTestRun()
     try:
         tests(result)
     finally:
         result.close()
         result.stopTestRun()
-    result.printErrors()
-    failed = result.counts["failed"] + result.counts["error"]
-    return _close(out, result.testsRun, result.counts["passed"], failed, result.counts["skipped"],
-                  time.monotonic() - started)
+    return result.counts["failed"] + result.counts["error"]
 
 
 def _close(out, ran: int, passed: int, failed: int, skipped: int, elapsed: float) -> int:
@@ -308,20 +313,15 @@ def run_job(names: list[str], pattern: str | None, detail: str, report: str) -> 
     out = unittest.runner._WritelnDecorator(sys.stdout)
     result = CompactResult(out, detail, by_class=len(names) == 1 and names[0].count(".") == 2,
                            started=time.monotonic())
-    result.startTestRun()
-    try:
-        tests(result)
-    finally:
-        result.close()
-        result.stopTestRun()
+    failed = _run_suite(tests, result)
     errors = [f"{kind}: {result.getDescription(test)}\n{unittest.TextTestResult.separator2}\n{text}"
               for kind, problems in (("ERROR", result.errors), ("FAIL", result.failures))
               for test, text in problems]
-    failed = result.counts["failed"] + result.counts["error"]
     Path(report).write_text(json.dumps({"ran": result.testsRun, "passed": result.counts["passed"],
                                         "failed": failed, "skipped": result.counts["skipped"],
                                         "errors": errors}))
     return 0
+
 
 def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="python3 -m tests.run")
